@@ -1,0 +1,68 @@
+"""decide(): which workflow answers a buyer message, when, and why the others do not."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from . import conditions as cond
+from .reasons import Reason
+from .schedule import local_time, send_time
+
+
+@dataclass(frozen=True)
+class WorkflowSpec:
+    id: int
+    name: str
+    sequence: int
+    tz: str
+    conditions: tuple = ()
+    action_count: int = 1
+
+    @property
+    def delay_minutes(self):
+        return max((c.delay_minutes for c in self.conditions if c.kind == cond.DELAY), default=0)
+
+    def working_time_keys(self):
+        """(calendar, tz) pairs whose working time the facts must carry for this workflow."""
+        return {(c.calendar, self.tz) for c in self.conditions if c.kind == cond.WORKING_HOURS}
+
+
+@dataclass(frozen=True)
+class Decision:
+    workflow_id: int
+    answers: bool
+    reason: Reason
+    send_at: datetime | None = None
+
+
+def evaluate(workflow, facts):
+    """The first failing condition of `workflow` (a Reason), or None when all hold."""
+    moment = local_time(facts.received_at, workflow.tz)
+    for condition in workflow.conditions:
+        reason = cond.check(condition, facts, moment, workflow.tz)
+        if reason is not None:
+            return reason
+    return None
+
+
+def decide(workflows, facts, now):
+    """One Decision per workflow, in sequence order. At most one workflow answers a message (the seed asks
+    for as few messages as possible): the first whose conditions all hold; later matches are skipped."""
+    decisions = []
+    winner = None
+    for workflow in sorted(workflows, key=lambda w: (w.sequence, w.id)):
+        if facts.automatic_signal:
+            decisions.append(Decision(workflow.id, False, Reason("automatic_message",
+                                                                 {"signal": facts.automatic_signal})))
+            continue
+        failed = evaluate(workflow, facts)
+        if failed is not None:
+            decisions.append(Decision(workflow.id, False, failed))
+        elif not workflow.action_count:
+            decisions.append(Decision(workflow.id, False, Reason("no_action")))
+        elif winner is not None:
+            decisions.append(Decision(workflow.id, False, Reason("already_answered", {"workflow": winner.name})))
+        else:
+            winner = workflow
+            at = send_time(facts.received_at, now, workflow.delay_minutes)
+            decisions.append(Decision(workflow.id, True, Reason("matched", {"count": len(workflow.conditions)}), at))
+    return decisions

@@ -1,0 +1,53 @@
+"""Why a workflow answered or not: a stable code, its parameters, and an English text.
+
+The Odoo layer keeps code and parameters and shows the text in the reader's language; the English texts
+here are the reference wording (and what the plain tests read).
+"""
+
+from dataclasses import dataclass, field
+
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+TEXTS = {
+    "matched": "all conditions hold (%(count)s)",
+    "not_one_of": "%(subject)s %(actual)s is not one of %(expected)s",
+    "one_of_excluded": "%(subject)s %(actual)s is one of the excluded %(expected)s",
+    "not_first_message": "not the first message of this buyer to this account",
+    "weekday_not_in": "%(actual)s is not one of %(expected)s (%(tz)s)",
+    "weekday_excluded": "%(actual)s is one of the excluded days %(expected)s (%(tz)s)",
+    "outside_window": "%(actual)s is outside %(expected)s (%(tz)s)",
+    "inside_window": "%(actual)s is inside the excluded window %(expected)s (%(tz)s)",
+    "outside_working_hours": "%(actual)s is outside the working hours of %(expected)s (%(tz)s)",
+    "inside_working_hours": "%(actual)s is inside the working hours of %(expected)s (%(tz)s)",
+    "already_answered": "another workflow answers this message: %(workflow)s",
+    "no_action": "the workflow has no action",
+    "automatic_message": "automatic message: %(signal)s",
+    # validation problems
+    "no_values": "the condition “%(subject)s” has no value",
+    "window_empty": "the time window starts and ends at the same time (%(expected)s)",
+    "window_invalid": "the time window must be within 00:00–24:00",
+    "no_calendar": "the working-hours condition has no working-hours calendar",
+    "negative_delay": "a delay cannot be negative",
+    "unknown_timezone": "unknown timezone “%(tz)s”",
+    "unknown_condition": "unknown condition type “%(subject)s”",
+}
+
+
+def _display(value):
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return ", ".join(str(v) for v in value) or "∅"
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Reason:
+    code: str
+    params: dict = field(default_factory=dict)
+
+    def text(self, texts=None):
+        """The reason in words; `texts` maps codes to (translated) templates, English by default."""
+        template = (texts or TEXTS).get(self.code) or TEXTS.get(self.code, self.code)
+        return template % {key: _display(value) for key, value in self.params.items()}
+
+    def __str__(self):
+        return self.text()

@@ -1,0 +1,42 @@
+from odoo import fields, models
+
+
+class ResponsoAccount(models.Model):
+    """A seller account on an integration (an Allegro login, an eBay user, an Amazon seller, a mailbox)."""
+
+    _name = "responso.account"
+    _description = "Marketplace Account"
+    _order = "name, id"
+    _check_company_auto = True
+
+    name = fields.Char(required=True)
+    integration_id = fields.Many2one("responso.integration", required=True, ondelete="restrict")
+    company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company, index=True)
+    user_ids = fields.Many2many(
+        "res.users", string="Agents", domain=[("share", "=", False)],
+        help="Agents follow this account's conversations and get its buyer messages in their Discuss inbox.")
+    active = fields.Boolean(default=True)
+    conversation_count = fields.Integer(compute="_compute_conversation_count")
+
+    def _compute_conversation_count(self):
+        counts = dict(self.env["responso.conversation"]._read_group(
+            [("account_id", "in", self.ids)], ["account_id"], ["__count"]))
+        for account in self:
+            account.conversation_count = counts.get(account, 0)
+
+    def write(self, vals):
+        res = super().write(vals)
+        if "user_ids" in vals:
+            # new agents follow the open conversations they will now answer
+            conversations = self.env["responso.conversation"].search([("account_id", "in", self.ids)])
+            for conversation in conversations:
+                conversation.message_subscribe(partner_ids=conversation.account_id.user_ids.partner_id.ids)
+        return res
+
+    def action_view_conversations(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("responso_autoresponder.responso_conversation_action")
+        action["domain"] = [("account_id", "=", self.id)]
+        action["context"] = {"default_account_id": self.id}
+        return action
+

@@ -1,0 +1,107 @@
+from odoo import _, api, fields, models
+from odoo.tools import email_normalize
+
+
+class ResponsoConversation(models.Model):
+    """One buyer thread on one account: its messages live in the chatter."""
+
+    _name = "responso.conversation"
+    _description = "Buyer Conversation"
+    _inherit = ["mail.thread", "mail.activity.mixin", "responso.autoresponder.mixin"]
+    _order = "last_message_date desc, id desc"
+    _check_company_auto = True
+    _mail_post_access = "read"
+
+    _responso_buyer_field = "buyer_id"
+    _responso_account_field = "account_id"
+    _responso_source_field = "source_id"
+
+    name = fields.Char("Subject", required=True, tracking=True)
+    account_id = fields.Many2one("responso.account", string="Account", index=True, tracking=True, check_company=True)
+    source_id = fields.Many2one(
+        "responso.source", string="Source", required=True, index=True, ondelete="restrict",
+        default=lambda self: self.env.ref("responso_autoresponder.source_email", raise_if_not_found=False))
+    integration_id = fields.Many2one(related="source_id.integration_id", store=True, index=True)
+    buyer_id = fields.Many2one("res.partner", string="Buyer", required=True, index=True, tracking=True)
+    external_thread_id = fields.Char("External Thread ID", index="btree_not_null", copy=False,
+                                     help="The thread's identifier on the marketplace.")
+    order_ref = fields.Char("Order Reference", index="trigram", tracking=True)
+    company_id = fields.Many2one("res.company", required=True, index=True,
+                                 default=lambda self: self.env.company)
+    state = fields.Selection([("open", "Open"), ("closed", "Closed")], default="open", required=True,
+                             tracking=True)
+    last_message_date = fields.Datetime(compute="_compute_last_message_date", store=True)
+    reply_ids = fields.One2many("responso.reply", "conversation_id", string="Automatic Replies")
+    decision_ids = fields.One2many("responso.decision", "conversation_id", string="Autoresponder Decisions")
+    reply_count = fields.Integer(compute="_compute_reply_count")
+
+    _sql_constraints = [
+        ("external_thread_unique", "UNIQUE(account_id, source_id, external_thread_id)",
+         "This marketplace thread already has a conversation."),
+    ]
+
+    @api.depends("message_ids.date")
+    def _compute_last_message_date(self):
+        for conversation in self:
+            conversation.last_message_date = max(conversation.message_ids.mapped("date"), default=False)
+
+    def _compute_reply_count(self):
+        counts = dict(self.env["responso.reply"]._read_group(
+            [("conversation_id", "in", self.ids)], ["conversation_id"], ["__count"]))
+        for conversation in self:
+            conversation.reply_count = counts.get(conversation, 0)
+
+    @api.onchange("account_id")
+    def _onchange_account_id(self):
+        if self.account_id:
+            self.company_id = self.account_id.company_id
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("account_id") and not vals.get("company_id"):
+                vals["company_id"] = self.env["responso.account"].browse(vals["account_id"]).company_id.id
+        conversations = super().create(vals_list)
+        for conversation in conversations:
+            agents = conversation.account_id.user_ids.partner_id
+            if agents:
+                conversation.message_subscribe(partner_ids=agents.ids)
+        return conversations
+
+    def _responso_is_open(self):
+        return self.state == "open"
+
+    def action_close(self):
+        self.write({"state": "closed"})
+
+    def action_reopen(self):
+        self.write({"state": "open"})
+
+    def action_view_replies(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("responso_autoresponder.responso_reply_action")
+        action["domain"] = [("conversation_id", "=", self.id)]
+        return action
+
+    # ------------------------------------------------------------------
+    # Mail gateway: an e-mail to the autoresponder alias opens a conversation
+    # ------------------------------------------------------------------
+    @api.model
+    def message_new(self, msg_dict, custom_values=None):
+        values = dict(custom_values or {})
+        email = email_normalize(msg_dict.get("email_from") or "")
+        buyer = self.env["res.partner"].browse(msg_dict.get("author_id"))
+        if not buyer and email:
+            buyer = self.env["res.partner"].sudo()._find_or_create_from_emails([msg_dict["email_from"]])[0]
+        if buyer:
+            # the gateway posts the first message right after this: make the new buyer its author
+            msg_dict["author_id"] = buyer.id
+        values.setdefault("buyer_id", buyer.id)
+        values.setdefault("name", msg_dict.get("subject") or _("(no subject)"))
+        return super().message_new(msg_dict, custom_values=values)
+
+    def _message_get_suggested_recipients(self):
+        recipients = super()._message_get_suggested_recipients()
+        if self.buyer_id and self._responso_transport() == "email":
+            self._message_add_suggested_recipient(recipients, partner=self.buyer_id, reason=_("Buyer"))
+        return recipients

@@ -1,0 +1,163 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+from odoo.addons.base.models.res_partner import _tz_get
+
+from ..engine import UnknownTimezone, WorkflowSpec, check_timezone
+
+
+class ResponsoWorkflow(models.Model):
+    """An automated workflow: when all its conditions hold for a buyer message, its actions run.
+
+    Templates are workflows flagged `is_template` (shipped as data, never evaluated); "Add" copies one
+    into an active, editable workflow of the current company."""
+
+    _name = "responso.workflow"
+    _description = "Automated Workflow"
+    _order = "sequence, id"
+    _check_company_auto = True
+
+    name = fields.Char(required=True, translate=True,
+                       help="What this automation is for. Never sent to buyers.")
+    description = fields.Text(required=True, translate=True,
+                              help="How it works, for you and the other agents. Never sent to buyers.")
+    active = fields.Boolean(default=True)
+    sequence = fields.Integer(default=10, help="When several workflows match a message, the first answers.")
+    company_id = fields.Many2one("res.company", index=True, default=lambda self: self.env.company)
+    tz = fields.Selection(_tz_get, string="Timezone", required=True,
+                          default=lambda self: self.env.company._responso_default_tz(),
+                          help="Days and hours of the conditions are read in this timezone.")
+    condition_ids = fields.One2many("responso.workflow.condition", "workflow_id", string="Conditions", copy=True)
+    action_ids = fields.One2many("responso.workflow.action", "workflow_id", string="Actions", copy=True)
+    is_template = fields.Boolean("Template", readonly=True, copy=False)
+    sent_count = fields.Integer("Sent", compute="_compute_stats")
+    skipped_count = fields.Integer("Skipped", compute="_compute_stats")
+    last_triggered = fields.Datetime(compute="_compute_stats")
+    condition_summary = fields.Text(compute="_compute_condition_summary")
+
+    @api.depends("condition_ids.summary")
+    def _compute_condition_summary(self):
+        for workflow in self:
+            workflow.condition_summary = "\n".join(workflow.condition_ids.mapped("summary"))
+
+    def _compute_stats(self):
+        sent = dict(self.env["responso.reply"].sudo()._read_group(
+            [("workflow_id", "in", self.ids), ("state", "=", "sent")], ["workflow_id"], ["__count"]))
+        decisions = {
+            (workflow, answers): (count, last)
+            for workflow, answers, count, last in self.env["responso.decision"].sudo()._read_group(
+                [("workflow_id", "in", self.ids)], ["workflow_id", "answers"], ["__count", "create_date:max"])
+        }
+        for workflow in self:
+            workflow.sent_count = sent.get(workflow, 0)
+            skipped = decisions.get((workflow, False), (0, False))
+            matched = decisions.get((workflow, True), (0, False))
+            workflow.skipped_count = skipped[0]
+            workflow.last_triggered = matched[1]
+
+    # ------------------------------------------------------------------
+    # Constraints
+    # ------------------------------------------------------------------
+    @api.constrains("name", "description")
+    def _check_name_description(self):
+        for workflow in self:
+            if not (workflow.name or "").strip():
+                raise ValidationError(_("Give the workflow a name: it tells what the automation is for."))
+            if not (workflow.description or "").strip():
+                raise ValidationError(_("Describe the workflow “%(name)s”: the description helps you and other "
+                                        "agents understand it. It is never sent to buyers.", name=workflow.name))
+
+    @api.constrains("tz")
+    def _check_tz(self):
+        for workflow in self:
+            try:
+                check_timezone(workflow.tz)
+            except UnknownTimezone:
+                raise ValidationError(_("Unknown timezone “%(tz)s”.", tz=workflow.tz)) from None
+
+    @api.constrains("condition_ids", "action_ids", "active")
+    def _check_lines(self):
+        for workflow in self.filtered("active"):
+            if not workflow.condition_ids:
+                raise ValidationError(_("The workflow “%(name)s” needs at least one condition.", name=workflow.name))
+            if not workflow.action_ids:
+                raise ValidationError(_("The workflow “%(name)s” needs at least one action.", name=workflow.name))
+
+    @api.constrains("company_id", "is_template")
+    def _check_company(self):
+        for workflow in self:
+            if not workflow.is_template and not workflow.company_id:
+                raise ValidationError(_("The workflow “%(name)s” must belong to a company.", name=workflow.name))
+
+    # ------------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------------
+    def copy_data(self, default=None):
+        vals_list = super().copy_data(default=default)
+        if not (default or {}).get("name"):
+            for workflow, vals in zip(self, vals_list, strict=True):
+                if not workflow.is_template:
+                    vals["name"] = _("%(name)s (copy)", name=workflow.name)
+        return vals_list
+
+    def write(self, vals):
+        res = super().write(vals)
+        if vals.get("active") is False:
+            self._responso_cancel_scheduled(_("the workflow was disabled"))
+        return res
+
+    def unlink(self):
+        # the history (decisions, sent replies) stays; what was still waiting is cancelled
+        self._responso_cancel_scheduled(_("the workflow was deleted"))
+        return super().unlink()
+
+    def _responso_cancel_scheduled(self, reason):
+        replies = self.env["responso.reply"].sudo().search(
+            [("workflow_id", "in", self.ids), ("state", "=", "scheduled")])
+        replies._responso_cancel(reason)
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+    def action_add_from_template(self):
+        """The template gallery's "Add": an active, editable copy for the current company."""
+        self.ensure_one()
+        company = self.env.company
+        workflow = self.copy({
+            "is_template": False,
+            "active": True,
+            "company_id": company.id,
+            "tz": company._responso_default_tz(),
+            "name": self.name,
+        })
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "responso.workflow",
+            "res_id": workflow.id,
+            "view_mode": "form",
+            "target": "current",
+        }
+
+    # ------------------------------------------------------------------
+    # Engine glue
+    # ------------------------------------------------------------------
+    @api.model
+    def _responso_candidates(self, company):
+        """Active workflows of the company, with their lines prefetched (a constant number of queries)."""
+        workflows = self.search([("is_template", "=", False), ("company_id", "in", company.ids)])
+        workflows.condition_ids.mapped("summary")  # prefetch lines and their many2many values in batches
+        workflows.action_ids.mapped("sequence")
+        return workflows
+
+    def _responso_specs(self):
+        return [
+            WorkflowSpec(
+                id=workflow.id,
+                name=workflow.name,
+                sequence=workflow.sequence,
+                tz=workflow.tz,
+                conditions=tuple(line._responso_condition() for line in workflow.condition_ids),
+                action_count=len(workflow.action_ids),
+            )
+            for workflow in self
+        ]

@@ -1,0 +1,273 @@
+"""Conditions of a workflow: checking each kind with both operators, the failing reasons, and validation."""
+
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from responso_autoresponder.engine import Condition, MessageFacts, Reason, condition_problems
+from responso_autoresponder.engine.conditions import check
+
+TZ = "Europe/Warsaw"
+# 2026-06-16 is a Tuesday; Warsaw is on summer time (UTC+2).
+TUESDAY_NOON = datetime(2026, 6, 16, 12, 0, tzinfo=ZoneInfo(TZ))
+
+AMAZON, ALLEGRO, EBAY = 1, 2, 3
+LABELS = {("source", AMAZON): "Amazon", ("source", ALLEGRO): "Allegro", ("source", EBAY): "eBay",
+          ("account", 10): "Shop PL", ("account", 11): "Shop DE",
+          ("integration", 20): "Amazon EU", ("integration", 21): "Allegro main"}
+
+
+def facts(**kwargs):
+    values = {"message_id": 1, "received_at": TUESDAY_NOON.astimezone(timezone.utc),
+              "source": ALLEGRO, "account": 10, "integration": 21, "labels": LABELS}
+    values.update(kwargs)
+    return MessageFacts(**values)
+
+
+def run(condition, message=None, moment=TUESDAY_NOON, tz=TZ):
+    message = message or facts()
+    return check(condition, message, moment.astimezone(ZoneInfo(tz)), tz)
+
+
+# ---------------------------------------------------------------- source / account / integration
+
+
+SET_CASES = [
+    # kind, fact value, operator, condition values, holds
+    ("source", ALLEGRO, "in", {ALLEGRO, EBAY}, True),
+    ("source", AMAZON, "in", {ALLEGRO, EBAY}, False),
+    ("source", ALLEGRO, "not_in", {ALLEGRO, EBAY}, False),
+    ("account", 10, "in", {10}, True),
+    ("account", 11, "in", {10}, False),
+    ("integration", 20, "in", {20, 21}, True),
+    ("integration", None, "in", {20, 21}, False),
+    ("integration", 20, "not_in", {20}, False),
+]
+
+
+@pytest.mark.parametrize("kind, actual, operator, values, holds", SET_CASES)
+def test_set_conditions(kind, actual, operator, values, holds):
+    condition = Condition(kind, operator, frozenset(values))
+    reason = run(condition, facts(**{kind: actual}))
+    assert (reason is None) is holds
+    if not holds:
+        assert reason.code == ("not_one_of" if operator == "in" else "one_of_excluded")
+        assert reason.params["subject"] == kind
+
+
+def test_source_not_one_of_reason_uses_labels():
+    condition = Condition("source", "in", frozenset({ALLEGRO, EBAY}),
+                          labels={ALLEGRO: "Allegro", EBAY: "eBay"})
+    reason = run(condition, facts(source=AMAZON))
+    assert reason == Reason("not_one_of", {"subject": "source", "actual": "Amazon",
+                                           "expected": ["Allegro", "eBay"]})
+    assert reason.text() == "source Amazon is not one of Allegro, eBay"
+
+
+def test_account_excluded_reason_uses_labels():
+    condition = Condition("account", "not_in", frozenset({10, 11}), labels={10: "Shop PL", 11: "Shop DE"})
+    reason = run(condition, facts(account=11))
+    assert reason.code == "one_of_excluded"
+    assert reason.params == {"subject": "account", "actual": "Shop DE", "expected": ["Shop DE", "Shop PL"]}
+    assert reason.text() == "account Shop DE is one of the excluded Shop DE, Shop PL"
+
+
+def test_unlabelled_values_fall_back_to_ids_and_missing_fact_to_dash():
+    condition = Condition("integration", "in", frozenset({20}))
+    reason = run(condition, MessageFacts(message_id=1, received_at=TUESDAY_NOON, integration=None))
+    assert reason.params == {"subject": "integration", "actual": "—", "expected": ["20"]}
+
+
+# ---------------------------------------------------------------- trigger
+
+
+@pytest.mark.parametrize("values, is_first, holds", [
+    ({"first_message"}, True, True),
+    ({"first_message"}, False, False),
+    ({"each_message"}, True, True),   # "each new message" includes the first one
+    ({"each_message"}, False, True),
+])
+def test_trigger(values, is_first, holds):
+    reason = run(Condition("trigger", "in", frozenset(values)), facts(is_first_message=is_first))
+    assert (reason is None) is holds
+    if not holds:
+        assert reason == Reason("not_first_message")
+        assert reason.text() == "not the first message of this buyer to this account"
+
+
+# ---------------------------------------------------------------- weekday
+
+
+@pytest.mark.parametrize("operator, days, holds", [
+    ("in", {1}, True),           # Tuesday
+    ("in", {5, 6}, False),
+    ("not_in", {5, 6}, True),
+    ("not_in", {1, 3}, False),
+])
+def test_weekday(operator, days, holds):
+    reason = run(Condition("weekday", operator, frozenset(days)))
+    assert (reason is None) is holds
+
+
+def test_weekday_not_in_reason():
+    reason = run(Condition("weekday", "in", frozenset({6, 5})))
+    assert reason == Reason("weekday_not_in", {"actual": "Tuesday", "expected": ["Saturday", "Sunday"], "tz": TZ})
+    assert reason.text() == "Tuesday is not one of Saturday, Sunday (Europe/Warsaw)"
+
+
+def test_weekday_excluded_reason():
+    reason = run(Condition("weekday", "not_in", frozenset({3, 1})))
+    assert reason == Reason("weekday_excluded", {"actual": "Tuesday", "expected": ["Tuesday", "Thursday"], "tz": TZ})
+    assert reason.text() == "Tuesday is one of the excluded days Tuesday, Thursday (Europe/Warsaw)"
+
+
+# ---------------------------------------------------------------- time window
+
+DAY_WINDOW = (10 * 60, 18 * 60)    # 10:00–18:00
+NIGHT_WINDOW = (18 * 60, 10 * 60)  # 18:00–10:00, crosses midnight
+
+
+@pytest.mark.parametrize("window, operator, hour, minute, holds", [
+    (DAY_WINDOW, "in", 9, 59, False),
+    (DAY_WINDOW, "in", 10, 0, True),      # start inclusive
+    (DAY_WINDOW, "in", 17, 59, True),
+    (DAY_WINDOW, "in", 18, 0, False),     # end exclusive
+    (DAY_WINDOW, "not_in", 23, 59, True),
+    (DAY_WINDOW, "not_in", 10, 0, False),
+    (NIGHT_WINDOW, "in", 18, 0, True),    # start inclusive
+    (NIGHT_WINDOW, "in", 23, 59, True),
+    (NIGHT_WINDOW, "in", 0, 0, True),
+    (NIGHT_WINDOW, "in", 10, 0, False),   # end exclusive
+    (NIGHT_WINDOW, "not_in", 9, 59, False),
+    (NIGHT_WINDOW, "not_in", 10, 0, True),
+])
+def test_time_window_edges(window, operator, hour, minute, holds):
+    moment = datetime(2026, 6, 16, hour, minute, tzinfo=ZoneInfo(TZ))
+    reason = run(Condition("time_window", operator, start_minute=window[0], end_minute=window[1]), moment=moment)
+    assert (reason is None) is holds
+    if not holds:
+        assert reason.code == ("outside_window" if operator == "in" else "inside_window")
+        assert reason.params["actual"] == f"{hour:02d}:{minute:02d}"
+
+
+def test_time_window_outside_reason():
+    moment = datetime(2026, 6, 16, 19, 5, tzinfo=ZoneInfo(TZ))
+    reason = run(Condition("time_window", "in", start_minute=600, end_minute=1080), moment=moment)
+    assert reason == Reason("outside_window", {"actual": "19:05", "expected": "10:00–18:00", "tz": TZ})
+    assert reason.text() == "19:05 is outside 10:00–18:00 (Europe/Warsaw)"
+
+
+def test_time_window_inside_excluded_reason():
+    moment = datetime(2026, 6, 16, 23, 59, tzinfo=ZoneInfo(TZ))
+    reason = run(Condition("time_window", "not_in", start_minute=1080, end_minute=600), moment=moment)
+    assert reason == Reason("inside_window", {"actual": "23:59", "expected": "18:00–10:00", "tz": TZ})
+    assert reason.text() == "23:59 is inside the excluded window 18:00–10:00 (Europe/Warsaw)"
+
+
+def test_time_window_ending_at_24_00_covers_the_evening():
+    condition = Condition("time_window", "in", start_minute=1080, end_minute=1440)
+    assert run(condition, moment=datetime(2026, 6, 16, 23, 59, tzinfo=ZoneInfo(TZ))) is None
+    assert run(condition, moment=datetime(2026, 6, 16, 0, 0, tzinfo=ZoneInfo(TZ))) is not None
+
+
+# ---------------------------------------------------------------- working hours
+
+CALENDAR = 7
+
+
+@pytest.mark.parametrize("operator, inside, holds", [
+    ("in", True, True),
+    ("in", False, False),
+    ("not_in", False, True),
+    ("not_in", True, False),
+])
+def test_working_hours(operator, inside, holds):
+    condition = Condition("working_hours", operator, calendar=CALENDAR, labels={CALENDAR: "Office 8-16"})
+    reason = run(condition, facts(working_time={(CALENDAR, TZ): inside}))
+    assert (reason is None) is holds
+    if not holds:
+        code = "outside_working_hours" if operator == "in" else "inside_working_hours"
+        assert reason == Reason(code, {"actual": "Tue 12:00", "expected": "Office 8-16", "tz": TZ})
+
+
+def test_working_hours_reason_text():
+    condition = Condition("working_hours", "in", calendar=CALENDAR, labels={CALENDAR: "Office 8-16"})
+    reason = run(condition, facts(working_time={(CALENDAR, TZ): False}))
+    assert reason.text() == "Tue 12:00 is outside the working hours of Office 8-16 (Europe/Warsaw)"
+
+
+def test_working_hours_fact_is_looked_up_by_calendar_and_timezone():
+    condition = Condition("working_hours", "in", calendar=CALENDAR)
+    message = facts(working_time={(CALENDAR, "Asia/Tokyo"): False, (CALENDAR, TZ): True, (8, TZ): False})
+    assert run(condition, message) is None
+
+
+def test_missing_working_time_fact_raises_key_error():
+    condition = Condition("working_hours", "in", calendar=CALENDAR)
+    with pytest.raises(KeyError):
+        run(condition, facts(working_time={(CALENDAR, "Asia/Tokyo"): True}))
+
+
+# ---------------------------------------------------------------- delay
+
+
+def test_delay_is_not_a_filter():
+    assert run(Condition("delay", delay_minutes=24 * 60)) is None
+
+
+# ---------------------------------------------------------------- condition_problems
+
+
+@pytest.mark.parametrize("condition, code", [
+    (Condition("source"), "no_values"),
+    (Condition("integration"), "no_values"),
+    (Condition("trigger"), "no_values"),
+    (Condition("weekday"), "no_values"),
+    (Condition("weekday", values=frozenset({7})), "no_values"),
+    (Condition("trigger", values=frozenset({"every_second_message"})), "no_values"),
+    (Condition("time_window", start_minute=600, end_minute=600), "window_empty"),
+    (Condition("time_window", start_minute=0, end_minute=1440), "window_empty"),
+    (Condition("time_window", start_minute=-1, end_minute=600), "window_invalid"),
+    (Condition("time_window", start_minute=1441, end_minute=600), "window_invalid"),
+    (Condition("time_window", start_minute=600, end_minute=1441), "window_invalid"),
+    (Condition("time_window", start_minute=None, end_minute=600), "window_invalid"),
+    (Condition("working_hours"), "no_calendar"),
+    (Condition("delay", delay_minutes=-5), "negative_delay"),
+    (Condition("moon_phase", values=frozenset({"full"})), "unknown_condition"),
+])
+def test_condition_problems(condition, code):
+    problems = condition_problems(condition)
+    assert [problem.code for problem in problems] == [code]
+
+
+def test_problem_params_and_texts():
+    assert condition_problems(Condition("weekday")) == [Reason("no_values", {"subject": "weekday"})]
+    assert condition_problems(Condition("weekday"))[0].text() == "the condition “weekday” has no value"
+    empty = condition_problems(Condition("time_window", start_minute=0, end_minute=1440))[0]
+    assert empty.params == {"expected": "00:00–24:00"}
+    assert empty.text() == "the time window starts and ends at the same time (00:00–24:00)"
+    unknown = condition_problems(Condition("moon_phase"))[0]
+    assert unknown.text() == "unknown condition type “moon_phase”"
+
+
+@pytest.mark.parametrize("condition", [
+    Condition("source", "in", frozenset({AMAZON})),
+    Condition("trigger", values=frozenset({"each_message"})),
+    Condition("weekday", values=frozenset(range(7))),
+    Condition("time_window", start_minute=600, end_minute=1080),
+    Condition("working_hours", calendar=CALENDAR),
+])
+def test_valid_conditions_have_no_problems(condition):
+    assert condition_problems(condition) == []
+
+
+# ---------------------------------------------------------------- Reason texts
+
+
+def test_reason_text_uses_given_templates_and_falls_back_to_english():
+    reason = Reason("weekday_not_in", {"actual": "Tuesday", "expected": ["Saturday"], "tz": TZ})
+    polish = {"weekday_not_in": "%(actual)s nie jest w %(expected)s (%(tz)s)"}
+    assert reason.text(polish) == "Tuesday nie jest w Saturday (Europe/Warsaw)"
+    assert Reason("no_action").text(polish) == "the workflow has no action"
+    assert str(Reason("automatic_message", {"signal": "auto-submitted"})) == "automatic message: auto-submitted"
