@@ -29,6 +29,7 @@ class ResponsoAutoresponderMixin(models.AbstractModel):
     """
 
     _name = "responso.autoresponder.mixin"
+    _inherit = ["mail.thread"]
     _description = "Autoresponder on a Mail Thread"
 
     _responso_buyer_field = "partner_id"
@@ -108,7 +109,7 @@ class ResponsoAutoresponderMixin(models.AbstractModel):
     def _responso_facts(self, message, msg_values, specs):
         """Snapshot of the message for the engine; a constant number of queries whatever the workflows."""
         account, source, buyer = self._responso_account(), self._responso_source(), self._responso_buyer()
-        received_at = (msg_values.get("date") or message.date).replace(tzinfo=pytz.utc)
+        received_at = message.date.replace(tzinfo=pytz.utc)
         integration = source.integration_id
         labels = {("source", source.id): source.display_name, ("account", account.id): account.display_name,
                   ("integration", integration.id): integration.display_name}
@@ -194,3 +195,6 @@ class ResponsoAutoresponderMixin(models.AbstractModel):
                 "Precedence": "bulk",
             })
         return headers
+
+    def _get_message_create_valid_field_names(self):
+        return super()._get_message_create_valid_field_names() | {"responso_kind", "responso_account_id"}

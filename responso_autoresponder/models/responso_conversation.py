@@ -7,7 +7,7 @@ class ResponsoConversation(models.Model):
 
     _name = "responso.conversation"
     _description = "Buyer Conversation"
-    _inherit = ["mail.thread", "mail.activity.mixin", "responso.autoresponder.mixin"]
+    _inherit = ["responso.autoresponder.mixin", "mail.activity.mixin"]
     _order = "last_message_date desc, id desc"
     _check_company_auto = True
     _mail_post_access = "read"

@@ -3,25 +3,6 @@ from odoo import _, api, fields, models
 from ..engine import Reason
 
 
-def reason_texts(env):
-    """The engine's reason templates, in the reader's language (same codes and placeholders)."""
-    return {
-        "matched": _("all conditions hold (%(count)s)"),
-        "not_one_of": _("%(subject)s %(actual)s is not one of %(expected)s"),
-        "one_of_excluded": _("%(subject)s %(actual)s is one of the excluded %(expected)s"),
-        "not_first_message": _("not the first message of this buyer to this account"),
-        "weekday_not_in": _("%(actual)s is not one of %(expected)s (%(tz)s)"),
-        "weekday_excluded": _("%(actual)s is one of the excluded days %(expected)s (%(tz)s)"),
-        "outside_window": _("%(actual)s is outside %(expected)s (%(tz)s)"),
-        "inside_window": _("%(actual)s is inside the excluded window %(expected)s (%(tz)s)"),
-        "outside_working_hours": _("%(actual)s is outside the working hours of %(expected)s (%(tz)s)"),
-        "inside_working_hours": _("%(actual)s is inside the working hours of %(expected)s (%(tz)s)"),
-        "already_answered": _("another workflow answers this message: %(workflow)s"),
-        "no_action": _("the workflow has no action"),
-        "automatic_message": _("automatic message: %(signal)s"),
-    }
-
-
 class ResponsoDecision(models.Model):
     """Why a workflow answered a buyer message, or why not: one row per workflow and buyer message."""
 
@@ -46,10 +27,29 @@ class ResponsoDecision(models.Model):
     reason_params = fields.Json(readonly=True)
     reason = fields.Char(compute="_compute_reason")
 
+    @api.model
+    def _reason_texts(self):
+        """The engine's reason templates, in the reader's language (same codes and placeholders)."""
+        return {
+            "matched": _("all conditions hold (%(count)s)"),
+            "not_one_of": _("%(subject)s %(actual)s is not one of %(expected)s"),
+            "one_of_excluded": _("%(subject)s %(actual)s is one of the excluded %(expected)s"),
+            "not_first_message": _("not the first message of this buyer to this account"),
+            "weekday_not_in": _("%(actual)s is not one of %(expected)s (%(tz)s)"),
+            "weekday_excluded": _("%(actual)s is one of the excluded days %(expected)s (%(tz)s)"),
+            "outside_window": _("%(actual)s is outside %(expected)s (%(tz)s)"),
+            "inside_window": _("%(actual)s is inside the excluded window %(expected)s (%(tz)s)"),
+            "outside_working_hours": _("%(actual)s is outside the working hours of %(expected)s (%(tz)s)"),
+            "inside_working_hours": _("%(actual)s is inside the working hours of %(expected)s (%(tz)s)"),
+            "already_answered": _("another workflow answers this message: %(workflow)s"),
+            "no_action": _("the workflow has no action"),
+            "automatic_message": _("automatic message: %(signal)s"),
+        }
+
     @api.depends("reason_code", "reason_params")
     @api.depends_context("lang")
     def _compute_reason(self):
-        texts = reason_texts(self.env)
+        texts = self._reason_texts()
         kinds = dict(self.env["responso.workflow.condition"]._fields["kind"]._description_selection(self.env))
         for decision in self:
             params = dict(decision.reason_params or {})

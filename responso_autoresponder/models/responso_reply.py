@@ -92,6 +92,7 @@ class ResponsoReply(models.Model):
     def _cron_send_due(self, batch_size=50):
         """Send the replies that are due, a batch at a time (ir.cron runs us again while some remain)."""
         now = fields.Datetime.now()
+        self.flush_model(["state", "send_at", "sequence"])
         self.env.cr.execute(SQL(
             """SELECT id FROM responso_reply
                 WHERE state = 'scheduled' AND send_at <= %s

@@ -1,0 +1,118 @@
+from contextlib import nullcontext
+from datetime import datetime
+
+import pytz
+
+from odoo import Command
+from odoo.tests import freeze_time
+
+from odoo.addons.mail.tests.common import MailCommon, mail_new_test_user
+
+WARSAW = pytz.timezone("Europe/Warsaw")
+
+RAW_EMAIL = """Return-Path: <{email_from}>
+To: {to}
+Received: by mail1.example.com (Postfix, from userid 10002)
+    id 5DF9ABFB2A; Fri, 10 Aug 2026 16:16:39 +0200 (CEST)
+From: {email_from}
+Subject: {subject}
+MIME-Version: 1.0
+Content-Type: text/plain; charset=utf-8
+Date: Fri, 10 Aug 2026 14:16:26 +0000
+Message-ID: {msg_id}
+{extra}
+{body}
+"""
+
+
+def warsaw(*args):
+    """A Europe/Warsaw wall-clock time, as the naive UTC datetime Odoo stores."""
+    return WARSAW.localize(datetime(*args)).astimezone(pytz.utc).replace(tzinfo=None)
+
+
+class ResponsoCase(MailCommon):
+    """Fixtures: a company in Warsaw, one account per integration, buyers, conversations, agents."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company = cls.company_admin
+        cls.company.responso_tz = "Europe/Warsaw"
+        cls.manager = mail_new_test_user(
+            cls.env, login="responso_manager", name="Maria Manager", company_id=cls.company.id,
+            groups="base.group_user,responso_autoresponder.group_responso_manager", notification_type="inbox")
+        cls.agent = mail_new_test_user(
+            cls.env, login="responso_agent", name="Adam Agent", company_id=cls.company.id,
+            groups="base.group_user,responso_autoresponder.group_responso_user", notification_type="inbox")
+        ref = cls.env.ref
+        cls.src_discussions = ref("responso_autoresponder.source_allegro_discussions")
+        cls.src_messages = ref("responso_autoresponder.source_allegro_messages")
+        cls.src_amazon = ref("responso_autoresponder.source_amazon")
+        cls.src_ebay = ref("responso_autoresponder.source_ebay")
+        cls.src_email = ref("responso_autoresponder.source_email")
+        cls.int_allegro = ref("responso_autoresponder.integration_allegro")
+        cls.int_amazon = ref("responso_autoresponder.integration_amazon")
+        cls.int_ebay = ref("responso_autoresponder.integration_ebay")
+        cls.int_email = ref("responso_autoresponder.integration_email")
+        Account = cls.env["responso.account"]
+        cls.acc_allegro = Account.create({"name": "Shop Allegro", "integration_id": cls.int_allegro.id,
+                                          "company_id": cls.company.id, "user_ids": [Command.set(cls.agent.ids)]})
+        cls.acc_allegro_2 = Account.create({"name": "Second Allegro", "integration_id": cls.int_allegro.id,
+                                            "company_id": cls.company.id})
+        cls.acc_amazon = Account.create({"name": "Shop Amazon", "integration_id": cls.int_amazon.id,
+                                         "company_id": cls.company.id})
+        cls.acc_email = Account.create({"name": "Shop Mailbox", "integration_id": cls.int_email.id,
+                                        "company_id": cls.company.id, "user_ids": [Command.set(cls.agent.ids)]})
+        Partner = cls.env["res.partner"]
+        cls.buyer = Partner.create({"name": "Jan Buyer", "email": "jan.buyer@example.com"})
+        cls.buyer_2 = Partner.create({"name": "Ewa Buyer", "email": "ewa.buyer@example.com"})
+        cls.conv_allegro = cls._conversation(cls.acc_allegro, cls.src_messages, cls.buyer, "Where is my parcel?")
+        cls.conv_email = cls._conversation(cls.acc_email, cls.src_email, cls.buyer_2, "Invoice")
+        cls.conv_amazon = cls._conversation(cls.acc_amazon, cls.src_amazon, cls.buyer, "Amazon question")
+        cls.cron = ref("responso_autoresponder.ir_cron_send_due_replies")
+        # demo data may hold workflows of its own: tests start from none
+        cls.env["responso.workflow"].search([("is_template", "=", False)]).unlink()
+
+    @classmethod
+    def _conversation(cls, account, source, buyer, subject, **values):
+        return cls.env["responso.conversation"].create(dict({
+            "name": subject, "account_id": account.id, "source_id": source.id, "buyer_id": buyer.id,
+        }, **values))
+
+    @classmethod
+    def _workflow(cls, name="Autoresponder", conditions=None, body="<p>We will answer within 24 hours.</p>",
+                  **values):
+        """A workflow with the given condition values (default: each new message) and one message."""
+        conditions = conditions or [{"kind": "trigger", "trigger": "each_message"}]
+        return cls.env["responso.workflow"].create(dict({
+            "name": name,
+            "description": f"{name}: test workflow",
+            "company_id": cls.company.id,
+            "tz": "Europe/Warsaw",
+            "condition_ids": [Command.create(vals) for vals in conditions],
+            "action_ids": [Command.create({"body_html": body})],
+        }, **values))
+
+    def _post_buyer(self, conversation, body="Hello?", at=None, **kwargs):
+        """Post a message as the conversation's buyer (as a connector does), at a Warsaw time if given."""
+        author = kwargs.pop("author", conversation.buyer_id)
+        if at is None:
+            return conversation.message_post(body=body, author_id=author.id, message_type="comment",
+                                             subtype_xmlid="mail.mt_comment", **kwargs)
+        with freeze_time(at):
+            return conversation.message_post(body=body, author_id=author.id, message_type="comment",
+                                             subtype_xmlid="mail.mt_comment", **kwargs)
+
+    def _decisions(self, message):
+        return self.env["responso.decision"].search([("message_id", "=", message.id)])
+
+    def _replies(self, message):
+        return self.env["responso.reply"].search([("trigger_message_id", "=", message.id)])
+
+    def _answering(self, message):
+        return self._decisions(message).filtered("answers").workflow_id
+
+    def _send_due(self, at=None):
+        with freeze_time(at) if at else nullcontext():
+            return self.env["responso.reply"]._cron_send_due()
+
