@@ -200,7 +200,7 @@ def run_logged(argv, logfile, echo):
 
 def is_worth_echoing(line):
     return bool(re.search(r" (ERROR|CRITICAL|WARNING) |FAIL:|ERROR:|odoo\.tests\.result|odoo\.tests\.stats"
-                          r"|Traceback|^\s|Ran \d+ tests|SKIPPED|Starting ", line)) and \
+                          r"|Traceback|^\s|SKIPPED", line)) and \
         "Running as user 'root'" not in line
 
 
