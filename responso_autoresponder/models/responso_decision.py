@@ -51,8 +51,15 @@ class ResponsoDecision(models.Model):
     def _compute_reason(self):
         texts = self._reason_texts()
         kinds = dict(self.env["responso.workflow.condition"]._fields["kind"]._description_selection(self.env))
+        days = None
         for decision in self:
             params = dict(decision.reason_params or {})
             if "subject" in params:
                 params["subject"] = kinds.get(params["subject"], params["subject"])
+            if decision.reason_code in ("weekday_not_in", "weekday_excluded"):
+                # the engine names days in English; show them in the reader's language
+                days = days or {day.with_context(lang="en_US").name: day.name
+                                for day in self.env["responso.weekday"].search([])}
+                params["actual"] = days.get(params.get("actual"), params.get("actual"))
+                params["expected"] = [days.get(day, day) for day in params.get("expected", [])]
             decision.reason = Reason(decision.reason_code, params).text(texts)

@@ -77,7 +77,8 @@ class ResponsoWorkflow(models.Model):
 
     @api.constrains("condition_ids", "action_ids", "active")
     def _check_lines(self):
-        for workflow in self.filtered("active"):
+        # templates are data: their lines are created after them (and "Add" checks the copy)
+        for workflow in self.filtered(lambda w: w.active and not w.is_template):
             if not workflow.condition_ids:
                 raise ValidationError(_("The workflow “%(name)s” needs at least one condition.", name=workflow.name))
             if not workflow.action_ids:

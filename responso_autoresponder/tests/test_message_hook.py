@@ -31,6 +31,27 @@ class TestMessageHook(ResponsoCase, CronMixinCase):
         self.assertFalse(self.conv_allegro.message_ids.filtered(lambda m: m.responso_kind == "auto_reply"),
                          "message_post never sends: the cron does")
 
+    def test_agents_get_buyer_messages_in_their_inbox(self):
+        self.assertIn(self.agent.partner_id, self.conv_allegro.message_partner_ids,
+                      "the account's agents follow its conversations")
+        message = self._post_buyer(self.conv_allegro, "Is it in stock?")
+        inbox = message.notification_ids.filtered(lambda n: n.res_partner_id == self.agent.partner_id)
+        self.assertEqual(inbox.notification_type, "inbox")
+        self.assertNotIn(self.buyer, message.notification_ids.res_partner_id, "the author is not notified")
+
+    def test_weekday_reason_in_the_readers_language(self):
+        weekend = self.env["responso.weekday"].search([("number", "in", (5, 6))])
+        self.workflow.condition_ids = [(0, 0, {"kind": "weekday", "weekday_ids": [(6, 0, weekend.ids)]})]
+        message = self._post_buyer(self.conv_allegro, at="2026-12-01 11:00:00")
+        decision = self._decisions(message)
+        self.assertEqual(decision.reason, "Tuesday is not one of Saturday, Sunday (Europe/Warsaw)")
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"]._load_module_terms(["responso_autoresponder"], ["fr_FR"], overwrite=True)
+        decision.invalidate_recordset(["reason"])
+        reason_fr = decision.with_context(lang="fr_FR").reason
+        self.assertIn("mardi", reason_fr)
+        self.assertIn("samedi, dimanche", reason_fr)
+
     def test_messages_that_never_trigger(self):
         conversation = self.conv_allegro
         posts = {
