@@ -139,9 +139,13 @@ def free_port():
 
 def as_cluster_owner(argv):
     """initdb and postgres refuse root: run them as `nobody` then."""
-    if os.geteuid() == 0:
-        return ["runuser", "-u", "nobody", "--"] + argv
-    return argv
+    if os.geteuid() != 0:
+        return argv
+    runuser = shutil.which("runuser") or next(
+        (path for path in ("/usr/sbin/runuser", "/sbin/runuser") if os.path.exists(path)), None)
+    if not runuser:
+        raise HarnessError("running as root and no `runuser` to start PostgreSQL as another user")
+    return [runuser, "-u", "nobody", "--"] + argv
 
 
 class LocalPostgres:
@@ -295,7 +299,7 @@ def cmd_test(args):
         print(f"Odoo {version}: {' '.join(odoo_argv)}, configuration {odoo_rc()}")
         try:
             passed, failed = odoo_suite(odoo_argv, read_rc_options(), workdir)
-        except (HarnessError, subprocess.CalledProcessError) as exc:
+        except (HarnessError, OSError, subprocess.SubprocessError) as exc:
             print(f"Odoo suite: FAILED to start: {exc} {getattr(exc, 'stderr', '') or ''}")
             passed, failed = 0, 1
         counts["odoo"] = (passed, failed)
