@@ -6,6 +6,7 @@ from datetime import datetime
 from . import conditions as cond
 from .reasons import Reason
 from .schedule import local_time, send_time
+from .throttle import DEFAULT_INTERVAL_MINUTES, History, Limits, message_guard, reply_guard
 
 
 @dataclass(frozen=True)
@@ -16,6 +17,7 @@ class WorkflowSpec:
     tz: str
     conditions: tuple = ()
     action_count: int = 1
+    interval_minutes: int = DEFAULT_INTERVAL_MINUTES
 
     @property
     def delay_minutes(self):
@@ -44,16 +46,18 @@ def evaluate(workflow, facts):
     return None
 
 
-def decide(workflows, facts, now):
+def decide(workflows, facts, now, history=None, limits=None):
     """One Decision per workflow, in sequence order. At most one workflow answers a message (the seed asks
-    for as few messages as possible): the first whose conditions all hold; later matches are skipped."""
+    for as few messages as possible): the first whose conditions all hold, unless a guard stops it (another
+    autoresponder, throttling, a cap); later matches are skipped."""
+    history, limits = history or History(), limits or Limits()
+    ordered = sorted(workflows, key=lambda w: (w.sequence, w.id))
+    blocked = message_guard(facts, history, limits)
+    if blocked is not None:
+        return [Decision(workflow.id, False, blocked) for workflow in ordered]
     decisions = []
     winner = None
-    for workflow in sorted(workflows, key=lambda w: (w.sequence, w.id)):
-        if facts.automatic_signal:
-            decisions.append(Decision(workflow.id, False, Reason("automatic_message",
-                                                                 {"signal": facts.automatic_signal})))
-            continue
+    for workflow in ordered:
         failed = evaluate(workflow, facts)
         if failed is not None:
             decisions.append(Decision(workflow.id, False, failed))
@@ -63,6 +67,10 @@ def decide(workflows, facts, now):
             decisions.append(Decision(workflow.id, False, Reason("already_answered", {"workflow": winner.name})))
         else:
             winner = workflow
+            stopped = reply_guard(workflow.interval_minutes, facts, history, limits)
+            if stopped is not None:
+                decisions.append(Decision(workflow.id, False, stopped))
+                continue
             at = send_time(facts.received_at, now, workflow.delay_minutes)
             decisions.append(Decision(workflow.id, True, Reason("matched", {"count": len(workflow.conditions)}), at))
     return decisions

@@ -22,6 +22,12 @@ TEXTS = {
     "already_answered": "another workflow answers this message: %(workflow)s",
     "no_action": "the workflow has no action",
     "automatic_message": "automatic message: %(signal)s",
+    "held_for_human": "held for a human: %(reason)s",
+    "account_paused": "automatic replies of this account are paused",
+    "buyer_bounced": "our automatic replies to this address bounced (no automatic reply until %(until)s)",
+    "throttled": "throttled: last automatic reply %(minutes)s min ago (interval %(interval)s min)",
+    "conversation_cap": "cap reached: %(count)s in 24 h in this conversation",
+    "account_cap": "cap reached: %(count)s in 1 h on this account",
     # validation problems
     "no_values": "the condition “%(subject)s” has no value",
     "window_empty": "the time window starts and ends at the same time (%(expected)s)",

@@ -1,4 +1,5 @@
 from odoo import fields, models
+from odoo.tools import SQL
 
 
 class MailMessage(models.Model):
@@ -11,3 +12,21 @@ class MailMessage(models.Model):
     responso_account_id = fields.Many2one(
         "responso.account", string="Marketplace Account", readonly=True, index="btree_not_null",
         ondelete="set null")
+    responso_source_id = fields.Many2one("responso.source", string="Message Source", readonly=True,
+                                         ondelete="set null")
+    responso_external_id = fields.Char(
+        "External Message ID", readonly=True, copy=False,
+        help="The message's id on the marketplace: a message is stored once per source and account.")
+    responso_auto_signal = fields.Char(
+        "Automatic-Message Signal", readonly=True,
+        help="What marked this incoming message as sent by a machine (a header, a sender, a phrase).")
+    responso_auto_strength = fields.Selection(
+        [("hard", "Automatic"), ("soft", "Probably automatic")], string="Signal Strength", readonly=True)
+
+    def init(self):
+        super().init()
+        # exactly once: re-polls, overlapping polls and gateway retries cannot store a marketplace message twice
+        self.env.cr.execute(SQL(
+            """CREATE UNIQUE INDEX IF NOT EXISTS mail_message_responso_external_unique
+                   ON mail_message (responso_source_id, COALESCE(responso_account_id, 0), responso_external_id)
+                WHERE responso_external_id IS NOT NULL"""))

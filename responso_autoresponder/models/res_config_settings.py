@@ -7,6 +7,12 @@ class ResConfigSettings(models.TransientModel):
     responso_tz = fields.Selection(related="company_id.responso_tz", readonly=False)
     responso_calendar_id = fields.Many2one(related="company_id.responso_calendar_id", readonly=False)
     responso_workflow_count = fields.Integer(compute="_compute_responso_workflow_count")
+    responso_cap_conversation_day = fields.Integer(
+        "Automatic replies per conversation in 24 h", default=3,
+        config_parameter="responso_autoresponder.cap_conversation_day")
+    responso_cap_account_hour = fields.Integer(
+        "Automatic replies per account in 1 h", default=100,
+        config_parameter="responso_autoresponder.cap_account_hour")
 
     def _compute_responso_workflow_count(self):
         count = self.env["responso.workflow"].search_count([("is_template", "=", False)])

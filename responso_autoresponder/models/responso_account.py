@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import _, fields, models
 
 
 class ResponsoAccount(models.Model):
@@ -6,6 +6,7 @@ class ResponsoAccount(models.Model):
 
     _name = "responso.account"
     _description = "Marketplace Account"
+    _inherit = ["mail.thread"]
     _order = "name, id"
     _check_company_auto = True
 
@@ -16,6 +17,10 @@ class ResponsoAccount(models.Model):
         "res.users", string="Agents", domain=[("share", "=", False)],
         help="Agents follow this account's conversations and get its buyer messages in their Discuss inbox.")
     active = fields.Boolean(default=True)
+    responso_paused = fields.Boolean(
+        "Automatic Replies Paused", tracking=True, copy=False,
+        help="Set when a cap on automatic replies tripped: nothing is sent until a manager resumes.")
+    responso_pause_reason = fields.Char("Pause Reason", readonly=True, copy=False)
     conversation_count = fields.Integer(compute="_compute_conversation_count")
 
     def _compute_conversation_count(self):
@@ -40,3 +45,17 @@ class ResponsoAccount(models.Model):
         action["context"] = {"default_account_id": self.id}
         return action
 
+
+    def _responso_pause(self, reason):
+        """A cap tripped: stop this account's automatic replies and tell its managers."""
+        for account in self.filtered(lambda a: not a.responso_paused):
+            account.write({"responso_paused": True, "responso_pause_reason": reason})
+            managers = self.env.ref("responso_autoresponder.group_responso_manager").users.filtered(
+                lambda user, account=account: account.company_id in user.company_ids)
+            account.message_post(
+                body=_("Automatic replies of %(account)s are paused: %(reason)s. Check the conversations, then "
+                       "resume them from the account.", account=account.name, reason=reason),
+                partner_ids=managers.partner_id.ids, message_type="comment", subtype_xmlid="mail.mt_comment")
+
+    def action_resume_replies(self):
+        self.write({"responso_paused": False, "responso_pause_reason": False})

@@ -3,12 +3,15 @@ from datetime import timedelta
 
 import pytz
 from markupsafe import Markup
+from psycopg2 import errors as pg_errors
 
 from odoo import _, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import email_normalize
+from odoo.tools import SQL, email_normalize, html2plaintext
 
 from ..engine import MessageFacts, decide
+from ..engine.loop_guard import LOOP_HEADER, AutomaticSignal, detect_in_text
+from ..engine.throttle import History, Limits
 
 _logger = logging.getLogger(__name__)
 
@@ -36,6 +39,11 @@ class ResponsoAutoresponderMixin(models.AbstractModel):
     _responso_account_field = False
     _responso_source_field = False
     _responso_default_source = "responso_autoresponder.source_email"
+
+    responso_hold_reason = fields.Char(
+        "Held for a Human", copy=False, readonly=True,
+        help="Something looked automatic (another autoresponder, an out-of-office notice…): the autoresponder "
+             "stays silent in this thread until an agent answers or releases it.")
 
     # ------------------------------------------------------------------
     # What the record is, for the autoresponder (override as needed)
@@ -73,7 +81,15 @@ class ResponsoAutoresponderMixin(models.AbstractModel):
         res = super()._message_post_after_hook(message, msg_values)
         if self._responso_is_buyer_message(msg_values):
             self._responso_handle_buyer_message(message, msg_values)
+        elif self.responso_hold_reason and self._responso_is_agent_answer(msg_values):
+            self.responso_hold_reason = False  # a person took over: the autoresponder may answer again later
         return res
+
+    def _responso_is_agent_answer(self, msg_values):
+        return (msg_values.get("message_type") in ("comment", "email")
+                and not self.env.context.get("responso_auto_reply")
+                and msg_values.get("subtype_id") == self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_comment")
+                and msg_values.get("author_id") != self._responso_buyer().id)
 
     def _responso_is_buyer_message(self, msg_values):
         """Only the buyer's own messages are evaluated: never agents' messages, notes, notifications or
@@ -94,22 +110,99 @@ class ResponsoAutoresponderMixin(models.AbstractModel):
 
     def _responso_handle_buyer_message(self, message, msg_values):
         self.ensure_one()
-        account = self._responso_account()
-        message.sudo().write({"responso_kind": "buyer", "responso_account_id": account.id})
+        account, source = self._responso_account(), self._responso_source()
+        message.sudo().write({"responso_kind": "buyer", "responso_account_id": account.id,
+                              "responso_source_id": source.id})
         company = self._responso_company()
         workflows = self.env["responso.workflow"].sudo()._responso_candidates(company)
         if not workflows:
             return
         specs = workflows._responso_specs()
-        facts = self._responso_facts(message, msg_values, specs)
         now = fields.Datetime.now().replace(tzinfo=pytz.utc)
-        decisions = decide(specs, facts, now)
+        facts = self._responso_facts(message, msg_values, specs)
+        history = self._responso_history(message, account, now)
+        decisions = decide(specs, facts, now, history, self._responso_limits())
         self.env["responso.reply"].sudo()._responso_apply_decisions(self, message, workflows, decisions)
+        self._responso_apply_guards(decisions, account)
+
+    def _responso_apply_guards(self, decisions, account):
+        """What the guards decided beyond this message: hold the thread for a human, pause the account."""
+        reasons = {decision.reason.code: decision.reason for decision in decisions}
+        held = reasons.get("held_for_human")
+        if held and not self.responso_hold_reason:
+            self.sudo().responso_hold_reason = held.params["reason"]
+            self.sudo().message_post(
+                body=_("The autoresponder stays silent in this conversation until an agent answers: %(reason)s.",
+                       reason=held.params["reason"]),
+                message_type="comment", subtype_xmlid="mail.mt_note")
+        capped = reasons.get("account_cap")
+        if capped and account:
+            account.sudo()._responso_pause(_("%(count)s automatic replies in one hour", count=capped.params["count"]))
+
+    def _responso_limits(self):
+        params = self.env["ir.config_parameter"].sudo()
+        return Limits(
+            conversation_per_day=int(params.get_param("responso_autoresponder.cap_conversation_day", 3)),
+            account_per_hour=int(params.get_param("responso_autoresponder.cap_account_hour", 100)),
+        )
+
+    def _responso_history(self, message, account, now):
+        """What the autoresponder already did around this message, in two queries."""
+        buyer = self._responso_buyer()
+        naive_now = now.replace(tzinfo=None)
+        self.env["responso.reply"].flush_model()
+        self.env.cr.execute(SQL(
+            """SELECT count(*) FILTER (WHERE res_model = %(model)s AND res_id = %(res_id)s AND send_at >= %(day)s),
+                      max(sent_at) FILTER (WHERE res_model = %(model)s AND res_id = %(res_id)s AND state = 'sent'),
+                      max(COALESCE(sent_at, send_at)) FILTER (WHERE buyer_id = %(buyer)s
+                                                             AND COALESCE(account_id, 0) = %(account)s),
+                      count(*) FILTER (WHERE account_id = %(account)s AND send_at >= %(hour)s)
+                 FROM responso_reply
+                WHERE state IN ('scheduled', 'sending', 'sent')
+                  AND ((res_model = %(model)s AND res_id = %(res_id)s)
+                       OR buyer_id = %(buyer)s OR account_id = %(account)s)""",
+            model=self._name, res_id=self.id, buyer=buyer.id or 0, account=account.id or 0,
+            day=naive_now - timedelta(days=1), hour=naive_now - timedelta(hours=1)))
+        conversation_day, conversation_last, buyer_last, account_hour = self.env.cr.fetchone()
+        blocked = buyer.responso_autoreply_blocked_until
+        return History(
+            last_reply_to_buyer=buyer_last and buyer_last.replace(tzinfo=pytz.utc),
+            last_reply_in_conversation=conversation_last and conversation_last.replace(tzinfo=pytz.utc),
+            conversation_replies_24h=conversation_day,
+            account_replies_1h=account_hour if account else 0,
+            same_body_seen=self._responso_same_body_seen(message),
+            held_for_human=self.responso_hold_reason or None,
+            account_paused=bool(account.responso_paused),
+            buyer_blocked_until=blocked and blocked.replace(tzinfo=pytz.utc),
+        )
+
+    def _responso_same_body_seen(self, message):
+        """An earlier message of the thread with exactly this text: a machine repeating itself (short texts such
+        as "ok?" are left out: people repeat those)."""
+        if len(html2plaintext(message.body or "").strip()) < 20:
+            return False
+        return bool(self.env["mail.message"].sudo().search_count([
+            ("model", "=", self._name), ("res_id", "=", self.id), ("id", "!=", message.id),
+            ("body", "=", message.body)], limit=1))
+
+    def _responso_signal(self, message, msg_values):
+        """The automatic-message signal of this message: from the mail gateway's headers, from the connector,
+        or from the text itself."""
+        rule = msg_values.get("responso_auto_signal") or message.responso_auto_signal
+        if rule:
+            strength = msg_values.get("responso_auto_strength") or message.responso_auto_strength or "hard"
+            return AutomaticSignal(strength, rule)
+        return detect_in_text(message.subject or "", html2plaintext(message.body or "")[:2000])
 
     def _responso_facts(self, message, msg_values, specs):
         """Snapshot of the message for the engine; a constant number of queries whatever the workflows."""
         account, source, buyer = self._responso_account(), self._responso_source(), self._responso_buyer()
-        received_at = message.date.replace(tzinfo=pytz.utc)
+        # an e-mail is judged when it reaches us (its Date header is the sender's clock); a polled marketplace
+        # message by the time the marketplace gives it
+        if message.message_type == "email":
+            received_at = fields.Datetime.now().replace(tzinfo=pytz.utc)
+        else:
+            received_at = message.date.replace(tzinfo=pytz.utc)
         integration = source.integration_id
         labels = {("source", source.id): source.display_name, ("account", account.id): account.display_name,
                   ("integration", integration.id): integration.display_name}
@@ -123,6 +216,7 @@ class ResponsoAutoresponderMixin(models.AbstractModel):
             integration=integration.id or None,
             account=account.id or None,
             is_first_message=self._responso_is_first_message(message, account, buyer),
+            automatic_signal=self._responso_signal(message, msg_values),
             working_time=working_time,
             labels=labels,
         )
@@ -145,6 +239,41 @@ class ResponsoAutoresponderMixin(models.AbstractModel):
         intervals = calendar._work_intervals_batch(
             moment - timedelta(hours=1), moment + timedelta(hours=1), tz=pytz.timezone(tz))[False]
         return any(start <= moment < stop for start, stop, _meta in intervals)
+
+    def responso_post_buyer_message(self, body, external_id=False, date=False, attachments=None,
+                                    auto_signal=None):
+        """Store a buyer message received from a marketplace (connectors) or typed in by an agent, exactly once
+        per (source, account, external id): a re-poll, an overlapping poll or a retry returns the stored one."""
+        self.ensure_one()
+        account, source = self._responso_account(), self._responso_source()
+        Message = self.env["mail.message"].sudo()
+        if external_id:
+            domain = [("responso_source_id", "=", source.id), ("responso_account_id", "=", account.id or False),
+                      ("responso_external_id", "=", external_id)]
+            existing = Message.search(domain, limit=1)
+            if existing:
+                return existing
+        values = {"responso_external_id": external_id or False, "responso_source_id": source.id,
+                  "responso_account_id": account.id or False}
+        if auto_signal is not None:
+            values.update(responso_auto_signal=auto_signal.rule, responso_auto_strength=auto_signal.strength)
+        if date:
+            values["date"] = date
+        try:
+            with self.env.cr.savepoint():
+                buyer = self._responso_buyer()
+                return self.with_context(mail_create_nosubscribe=True).message_post(
+                    # marketplace buyers often have no e-mail address: their name stands in as sender
+                    body=body, author_id=buyer.id, email_from=buyer.email_formatted or buyer.display_name,
+                    message_type="comment",
+                    subtype_xmlid="mail.mt_comment", attachments=attachments, **values)
+        except pg_errors.UniqueViolation:
+            # another worker stored it between our search and our insert
+            return Message.search(domain, limit=1)
+
+    def action_responso_release(self):
+        """Let the autoresponder answer this conversation again."""
+        self.sudo().write({"responso_hold_reason": False})
 
     # ------------------------------------------------------------------
     # Outgoing automatic replies
@@ -173,10 +302,14 @@ class ResponsoAutoresponderMixin(models.AbstractModel):
         recipients = buyer.ids if transport == "email" and buyer.email else []
         if transport == "email" and not recipients:
             raise UserError(_("The buyer %(buyer)s has no e-mail address.", buyer=buyer.display_name))
+        subject = _("Automatic reply: %(subject)s",
+                    subject=reply.trigger_message_id.subject or self.display_name)
         return self.with_context(
             responso_auto_reply=True, mail_create_nosubscribe=True, mail_post_autofollow=False,
         ).message_post(
             body=Markup(body),
+            subject=subject,
+            parent_id=reply.trigger_message_id.id,
             message_type="comment",
             subtype_xmlid="responso_autoresponder.mt_auto_reply",
             author_id=self.env.ref("responso_autoresponder.partner_autoresponder").id,
@@ -188,13 +321,12 @@ class ResponsoAutoresponderMixin(models.AbstractModel):
     def _notify_by_email_get_headers(self, headers=None):
         headers = super()._notify_by_email_get_headers(headers=headers)
         if self.env.context.get("responso_auto_reply"):
-            # RFC 3834 §3.1.7 and Microsoft's X-Auto-Response-Suppress: other autoresponders must not answer us.
+            # RFC 3834 §3.1.7 and §5, RFC 5230 §5, Microsoft's X-Auto-Response-Suppress: other autoresponders
+            # must not answer us; our loop header lets us recognise our own mail coming back.
             headers.update({
                 "Auto-Submitted": "auto-replied",
                 "X-Auto-Response-Suppress": "All",
                 "Precedence": "bulk",
+                LOOP_HEADER: self._responso_loop_tag(),
             })
         return headers
-
-    def _get_message_create_valid_field_names(self):
-        return super()._get_message_create_valid_field_names() | {"responso_kind", "responso_account_id"}

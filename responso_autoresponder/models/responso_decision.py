@@ -44,6 +44,12 @@ class ResponsoDecision(models.Model):
             "already_answered": _("another workflow answers this message: %(workflow)s"),
             "no_action": _("the workflow has no action"),
             "automatic_message": _("automatic message: %(signal)s"),
+            "held_for_human": _("held for a human: %(reason)s"),
+            "account_paused": _("automatic replies of this account are paused"),
+            "buyer_bounced": _("our automatic replies to this address bounced (no automatic reply until %(until)s)"),
+            "throttled": _("throttled: last automatic reply %(minutes)s min ago (interval %(interval)s min)"),
+            "conversation_cap": _("cap reached: %(count)s in 24 h in this conversation"),
+            "account_cap": _("cap reached: %(count)s in 1 h on this account"),
         }
 
     @api.depends("reason_code", "reason_params")

@@ -1,4 +1,6 @@
 import logging
+import threading
+from datetime import timedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
@@ -33,7 +35,8 @@ class ResponsoReply(models.Model):
     res_id = fields.Many2oneReference("Document", model_field="res_model", required=True, readonly=True)
     conversation_id = fields.Many2one("responso.conversation", index="btree_not_null", readonly=True,
                                       ondelete="cascade")
-    buyer_id = fields.Many2one("res.partner", readonly=True)
+    buyer_id = fields.Many2one("res.partner", readonly=True, index="btree_not_null")
+    account_id = fields.Many2one("responso.account", readonly=True, index="btree_not_null", ondelete="set null")
     company_id = fields.Many2one("res.company", required=True, index=True, readonly=True)
     workflow_id = fields.Many2one("responso.workflow", index=True, ondelete="set null", readonly=True,
                                   context={"active_test": False})
@@ -73,7 +76,7 @@ class ResponsoReply(models.Model):
         replies_vals = [
             dict(common, trigger_message_id=message.id, workflow_id=decision.workflow_id,
                  workflow_name=by_id[decision.workflow_id].name, action_id=action.id, sequence=action.sequence,
-                 buyer_id=record._responso_buyer().id,
+                 buyer_id=record._responso_buyer().id, account_id=record._responso_account().id,
                  send_at=fields.Datetime.to_datetime(decision.send_at.replace(tzinfo=None)))
             for decision in decisions if decision.answers
             for action in by_id[decision.workflow_id].action_ids
@@ -90,34 +93,68 @@ class ResponsoReply(models.Model):
     # ------------------------------------------------------------------
     @api.model
     def _cron_send_due(self, batch_size=50):
-        """Send the replies that are due, a batch at a time (ir.cron runs us again while some remain)."""
-        now = fields.Datetime.now()
-        self.flush_model(["state", "send_at", "sequence"])
-        self.env.cr.execute(SQL(
-            """SELECT id FROM responso_reply
-                WHERE state = 'scheduled' AND send_at <= %s
-             ORDER BY send_at, sequence, id
-                LIMIT %s
-           FOR NO KEY UPDATE SKIP LOCKED""", now, batch_size))
-        replies = self.browse([row[0] for row in self.env.cr.fetchall()])
-        for reply in replies:
+        """Send the replies that are due, one claimed row at a time (ir.cron runs us again while some remain).
+
+        At most once: a row is claimed (``sending``) and committed before it is delivered, then marked sent and
+        committed. Another worker skips the locked row and never sees it ``scheduled`` again; a crash between
+        the two commits leaves it ``sending``, which the watchdog turns into a failure an agent resolves — it is
+        never re-sent silently. Tests run without those commits (they cannot commit)."""
+        self._responso_fail_interrupted()
+        auto_commit = not getattr(threading.current_thread(), "testing", False)
+        sent = self.browse()
+        for _index in range(batch_size):
+            reply = self._responso_claim_next()
+            if not reply:
+                break
+            if auto_commit:
+                self.env.cr.commit()  # the claim is durable before anything leaves
             reply._responso_send()
+            if auto_commit:
+                self.env.cr.commit()
+            sent |= reply
+        now = fields.Datetime.now()
         remaining = self.search_count([("state", "=", "scheduled"), ("send_at", "<=", now)])
-        self.env["ir.cron"]._notify_progress(done=len(replies), remaining=remaining)
-        return replies
+        self.env["ir.cron"]._notify_progress(done=len(sent), remaining=remaining)
+        return sent
+
+    @api.model
+    def _responso_claim_next(self):
+        """Lock the next due row (skipping rows other workers hold), re-check it and mark it sending, or cancel
+        it when the situation changed. Returns the claimed row, or an empty recordset when none is due."""
+        while True:
+            self.flush_model(["state", "send_at", "sequence"])
+            self.env.cr.execute(SQL(
+                """SELECT id FROM responso_reply
+                    WHERE state = 'scheduled' AND send_at <= %s
+                 ORDER BY send_at, sequence, id
+                    LIMIT 1
+               FOR NO KEY UPDATE SKIP LOCKED""", fields.Datetime.now()))
+            row = self.env.cr.fetchone()
+            if not row:
+                return self.browse()
+            reply = self.browse(row[0])
+            reply.invalidate_recordset()  # read the locked row as it is now
+            record = self.env[reply.res_model].browse(reply.res_id).exists()
+            cancel = reply._responso_cancel_reason(record)
+            if cancel:
+                reply._responso_cancel(cancel)
+                continue
+            reply.write({"state": "sending", "attempts": reply.attempts + 1})
+            return reply
+
+    @api.model
+    def _responso_fail_interrupted(self, minutes=15):
+        """Rows left ``sending`` by a crash: the buyer may or may not have the reply, so a person decides."""
+        stale = self.search([("state", "=", "sending"),
+                             ("write_date", "<", fields.Datetime.now() - timedelta(minutes=minutes))])
+        stale.write({"state": "failed", "error": _(
+            "Interrupted while sending: check in the conversation whether the buyer received this reply, then "
+            "retry or cancel it.")})
 
     def _responso_send(self):
-        """Send one claimed reply. Checked again now: the workflow may have been disabled, the conversation
-        closed, or an agent may have answered while the reply waited."""
+        """Deliver one claimed reply through the record's channel."""
         self.ensure_one()
-        if self.state != "scheduled":  # re-read under the row lock: another worker got it first
-            return
-        record = self.env[self.res_model].browse(self.res_id).exists()
-        cancel = self._responso_cancel_reason(record)
-        if cancel:
-            self._responso_cancel(cancel)
-            return
-        self.write({"state": "sending", "attempts": self.attempts + 1})
+        record = self.env[self.res_model].browse(self.res_id)
         try:
             with self.env.cr.savepoint():
                 body = self.action_id._responso_render(record, record._responso_reply_lang())
@@ -134,6 +171,7 @@ class ResponsoReply(models.Model):
                     "error": False})
 
     def _responso_cancel_reason(self, record):
+        """Checked again when the reply is due: the situation may have changed since the decision."""
         if not record:
             return _("the conversation was deleted")
         if not self.workflow_id.active:
@@ -142,21 +180,41 @@ class ResponsoReply(models.Model):
             return _("the action was deleted")
         if not record._responso_is_open():
             return _("the conversation was closed")
-        if self._responso_agent_answered(record):
-            return _("an agent answered meanwhile")
+        if record.responso_hold_reason:
+            return _("held for a human: %(reason)s", reason=record.responso_hold_reason)
+        if self.account_id.responso_paused:
+            return _("automatic replies of this account are paused")
+        blocked = self.buyer_id.responso_autoreply_blocked_until
+        if blocked and blocked > fields.Datetime.now():
+            return _("our automatic replies to this address bounced")
+        answered = self._responso_answered_since(record)
+        if answered:
+            return answered
+        limits = record._responso_limits()
+        sent_today = self.search_count([
+            ("res_model", "=", self.res_model), ("res_id", "=", self.res_id), ("state", "=", "sent"),
+            ("sent_at", ">=", fields.Datetime.now() - timedelta(days=1))])
+        if sent_today >= limits.conversation_per_day:
+            return _("cap reached: %(count)s in 24 h in this conversation", count=sent_today)
         return False
 
-    def _responso_agent_answered(self, record):
-        """A public message after the buyer's, written by someone other than the buyer or us."""
+    def _responso_answered_since(self, record):
+        """Only answer while the buyer's message is the newest: anything public posted after it by someone
+        else (an agent, or another automatic reply) makes this reply needless."""
         buyer = record._responso_buyer()
-        return bool(self.env["mail.message"].sudo().search_count([
+        siblings = self.search([("trigger_message_id", "=", self.trigger_message_id.id)]).reply_message_id
+        later = self.env["mail.message"].sudo().search([
             ("model", "=", record._name), ("res_id", "=", record.id),
-            ("id", ">", self.trigger_message_id.id),
+            ("id", ">", self.trigger_message_id.id), ("id", "not in", siblings.ids),
             ("message_type", "in", ("comment", "email")),
             ("subtype_id.internal", "=", False),
-            ("responso_kind", "=", False),
             ("author_id", "!=", buyer.id),
-        ], limit=1))
+        ], limit=1, order="id")
+        if not later:
+            return False
+        if later.responso_kind == "auto_reply":
+            return _("an automatic reply was already sent after this message")
+        return _("an agent answered meanwhile")
 
     def _responso_cancel(self, reason):
         self.filtered(lambda r: r.state in ("scheduled", "failed")).write(

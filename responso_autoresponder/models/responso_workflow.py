@@ -4,6 +4,7 @@ from odoo.exceptions import ValidationError
 from odoo.addons.base.models.res_partner import _tz_get
 
 from ..engine import UnknownTimezone, WorkflowSpec, check_timezone
+from ..engine.throttle import DEFAULT_INTERVAL_MINUTES
 
 
 class ResponsoWorkflow(models.Model):
@@ -27,6 +28,10 @@ class ResponsoWorkflow(models.Model):
     tz = fields.Selection(_tz_get, string="Timezone", required=True,
                           default=lambda self: self.env.company._responso_default_tz(),
                           help="Days and hours of the conditions are read in this timezone.")
+    interval_minutes = fields.Integer(
+        "Minimum Interval (minutes)", default=DEFAULT_INTERVAL_MINUTES,
+        help="A buyer gets at most one automatic reply per account in this interval (0: no limit). "
+             "Three messages in two minutes get one answer.")
     condition_ids = fields.One2many("responso.workflow.condition", "workflow_id", string="Conditions", copy=True)
     action_ids = fields.One2many("responso.workflow.action", "workflow_id", string="Actions", copy=True)
     is_template = fields.Boolean("Template", readonly=True, copy=False)
@@ -83,6 +88,11 @@ class ResponsoWorkflow(models.Model):
                 raise ValidationError(_("The workflow “%(name)s” needs at least one condition.", name=workflow.name))
             if not workflow.action_ids:
                 raise ValidationError(_("The workflow “%(name)s” needs at least one action.", name=workflow.name))
+
+    @api.constrains("interval_minutes")
+    def _check_interval(self):
+        if any(workflow.interval_minutes < 0 for workflow in self):
+            raise ValidationError(_("The minimum interval between two automatic replies cannot be negative."))
 
     @api.constrains("company_id", "is_template")
     def _check_company(self):
@@ -159,6 +169,7 @@ class ResponsoWorkflow(models.Model):
                 tz=workflow.tz,
                 conditions=tuple(line._responso_condition() for line in workflow.condition_ids),
                 action_count=len(workflow.action_ids),
+                interval_minutes=max(workflow.interval_minutes, 0),
             )
             for workflow in self
         ]

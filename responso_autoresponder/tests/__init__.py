@@ -5,3 +5,6 @@ from . import test_reply_queue
 from . import test_templates
 from . import test_security
 from . import test_performance
+from . import test_immunity
+from . import test_soak
+from . import test_concurrency

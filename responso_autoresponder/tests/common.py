@@ -70,6 +70,8 @@ class ResponsoCase(MailCommon):
         cls.conv_email = cls._conversation(cls.acc_email, cls.src_email, cls.buyer_2, "Invoice")
         cls.conv_amazon = cls._conversation(cls.acc_amazon, cls.src_amazon, cls.buyer, "Amazon question")
         cls.cron = ref("responso_autoresponder.ir_cron_send_due_replies")
+        # caps have tests of their own (test_immunity); elsewhere many messages share a conversation
+        cls.env["ir.config_parameter"].set_param("responso_autoresponder.cap_conversation_day", 1000)
         # demo data may hold workflows of its own: tests start from none
         cls.env["responso.workflow"].search([("is_template", "=", False)]).unlink()
 
@@ -89,6 +91,7 @@ class ResponsoCase(MailCommon):
             "description": f"{name}: test workflow",
             "company_id": cls.company.id,
             "tz": "Europe/Warsaw",
+            "interval_minutes": 0,  # throttling has tests of its own
             "condition_ids": [Command.create(vals) for vals in conditions],
             "action_ids": [Command.create({"body_html": body})],
         }, **values))

@@ -4,7 +4,7 @@ from odoo.tests import tagged
 from .common import ResponsoCase, warsaw
 
 # Queries of a whole message_post by a buyer, including the autoresponder's decision and queueing.
-POST_QUERIES = 47
+POST_QUERIES = 48
 
 
 @tagged("post_install", "-at_install", "is_query_count")

@@ -125,7 +125,8 @@ class TestReplyQueue(ResponsoCase):
     def test_cron_batches_and_reports_progress(self):
         self._workflow()
         for index in range(3):
-            self._post_buyer(self.conv_allegro, f"Message {index}")
+            conversation = self._conversation(self.acc_allegro, self.src_messages, self.buyer, f"Thread {index}")
+            self._post_buyer(conversation, f"Message {index}")
         sent = self.env["responso.reply"]._cron_send_due(batch_size=2)
         self.assertEqual(len(sent), 2)
         self.assertEqual(self.env["responso.reply"].search_count([("state", "=", "scheduled")]), 1)

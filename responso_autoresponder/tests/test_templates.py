@@ -49,9 +49,11 @@ class TestTemplates(ResponsoCase):
             ("Amazon, Tuesday 12:00", warsaw(2026, 12, 1, 12, 0), self.conv_amazon, amazon),
             ("Amazon, Sunday 22:00", warsaw(2026, 11, 29, 22, 0), self.conv_amazon, amazon),
         ]
-        for label, at, conversation, expected in cases:
+        for index, (label, at, conversation, expected) in enumerate(cases):
             with self.subTest(label):
-                message = self._post_buyer(conversation, at=at)
+                buyer = self.env["res.partner"].create({"name": f"Buyer {index}"})
+                thread = self._conversation(conversation.account_id, conversation.source_id, buyer, label)
+                message = self._post_buyer(thread, at=at)
                 replies = self._replies(message)
                 if expected is None:
                     self.assertFalse(replies, f"{label}: no template answers")
@@ -59,7 +61,8 @@ class TestTemplates(ResponsoCase):
                 self.assertEqual(len(replies), 1, f"{label}: exactly one answer")
                 self.assertEqual(replies.workflow_id, expected)
         # Sunday 22:00: both weekend and out-of-hours match; out-of-hours is recorded as skipped
-        message = self._post_buyer(self.conv_allegro, at=warsaw(2026, 11, 29, 22, 0))
+        message = self.env["responso.decision"].search([("workflow_id", "=", weekend.id), ("answers", "=", True)],
+                                                       order="id desc", limit=1).message_id
         skipped = self._decisions(message).filtered(lambda d: d.workflow_id == out_of_hours)
         self.assertEqual(skipped.reason_code, "already_answered")
 

@@ -32,6 +32,7 @@ class TestWorkflowForm(ResponsoCase):
         workflow = form.save()
         self.assertEqual(workflow.tz, "Europe/Warsaw", "The timezone defaults to the company's.")
         self.assertEqual(workflow.company_id, self.env.company)
+        self.assertEqual(workflow.interval_minutes, 1440, "one automatic reply per buyer and day by default")
         self.assertEqual(len(workflow.condition_ids), 2)
         self.assertIn('<a href="https://shop.example.com/faq">', workflow.action_ids.body_html)
         self.assertIn("<b>24 hours</b>", workflow.action_ids.body_html)

@@ -25,10 +25,5 @@ class ResponsoBuyerMessageWizard(models.TransientModel):
     def action_post(self):
         self.ensure_one()
         conversation = self.conversation_id
-        conversation.with_context(mail_create_nosubscribe=True).message_post(
-            body=Markup(plaintext2html(self.body)),
-            author_id=conversation.buyer_id.id,
-            message_type="comment",
-            subtype_xmlid="mail.mt_comment",
-        )
+        conversation.responso_post_buyer_message(Markup(plaintext2html(self.body)))
         return {"type": "ir.actions.act_window_close"}
