@@ -44,8 +44,10 @@ class MailThread(models.AbstractModel):
         addresses = set()
         for domain in domains:
             addresses.update(filter(None, (domain.catchall_email, domain.bounce_email, domain.default_from_email)))
-        # Odoo's Message-IDs end with this host's name (tools.mail.generate_tracking_message_id)
-        return OwnIdentity(message_id_domains=(socket.gethostname(),), loop_header=LOOP_HEADER,
+        # Odoo's Message-IDs end with this host's name (tools.mail.generate_tracking_message_id); a bare name
+        # such as "localhost" is too common in other mailers' Message-IDs to prove anything
+        host = socket.gethostname()
+        return OwnIdentity(message_id_domains=(host,) if "." in host else (), loop_header=LOOP_HEADER,
                            loop_tag=self._responso_loop_tag(), addresses=tuple(sorted(addresses)))
 
     def _routing_handle_bounce(self, email_message, message_dict):
