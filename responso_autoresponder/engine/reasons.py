@@ -28,6 +28,9 @@ TEXTS = {
     "throttled": "throttled: last automatic reply %(minutes)s min ago (interval %(interval)s min)",
     "conversation_cap": "cap reached: %(count)s in 24 h in this conversation",
     "account_cap": "cap reached: %(count)s in 1 h on this account",
+    # content rules
+    "too_long": "message of %(length)s characters, %(channel)s accepts %(limit)s",
+    "contact_details": "%(channel)s forbids contact details and links in buyer messages: %(found)s",
     # validation problems
     "no_values": "the condition “%(subject)s” has no value",
     "window_empty": "the time window starts and ends at the same time (%(expected)s)",

@@ -50,6 +50,8 @@ class ResponsoDecision(models.Model):
             "throttled": _("throttled: last automatic reply %(minutes)s min ago (interval %(interval)s min)"),
             "conversation_cap": _("cap reached: %(count)s in 24 h in this conversation"),
             "account_cap": _("cap reached: %(count)s in 1 h on this account"),
+            "too_long": _("message of %(length)s characters, %(channel)s accepts %(limit)s"),
+            "contact_details": _("%(channel)s forbids contact details and links in buyer messages: %(found)s"),
         }
 
     @api.depends("reason_code", "reason_params")

@@ -1,9 +1,11 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import html2plaintext
 
 from odoo.addons.base.models.res_partner import _tz_get
 
 from ..engine import UnknownTimezone, WorkflowSpec, check_timezone
+from ..engine.content_rules import check_message
 from ..engine.throttle import DEFAULT_INTERVAL_MINUTES
 
 
@@ -39,11 +41,46 @@ class ResponsoWorkflow(models.Model):
     skipped_count = fields.Integer("Skipped", compute="_compute_stats")
     last_triggered = fields.Datetime(compute="_compute_stats")
     condition_summary = fields.Text(compute="_compute_condition_summary")
+    content_warnings = fields.Text(compute="_compute_content_warnings",
+                                   help="What the marketplaces this workflow answers on may refuse in its messages.")
 
     @api.depends("condition_ids.summary")
     def _compute_condition_summary(self):
         for workflow in self:
             workflow.condition_summary = "\n".join(workflow.condition_ids.mapped("summary"))
+
+    @api.depends("condition_ids.kind", "condition_ids.operator", "condition_ids.source_ids",
+                 "condition_ids.integration_ids", "action_ids.body_html")
+    @api.depends_context("lang")
+    def _compute_content_warnings(self):
+        for workflow in self:
+            _errors, warnings = workflow._responso_content_check()
+            workflow.content_warnings = "\n".join(warnings) or False
+
+    def _responso_sources(self):
+        """The sources this workflow can answer on, as its source and integration conditions allow."""
+        self.ensure_one()
+        sources = self.env["responso.source"].search([])
+        for line in self.condition_ids:
+            if line.kind == "source":
+                sources = sources & line.source_ids if line.operator == "in" else sources - line.source_ids
+            elif line.kind == "integration":
+                matching = sources.filtered(lambda s, line=line: s.integration_id in line.integration_ids)
+                sources = matching if line.operator == "in" else sources - matching
+        return sources
+
+    def _responso_content_check(self):
+        """(errors, warnings) as texts: messages too long for a channel, contact details where forbidden."""
+        self.ensure_one()
+        texts = self.env["responso.decision"]._reason_texts()
+        errors, warnings = [], []
+        for action in self.action_ids.filtered(lambda a: a.action_type == "send_message"):
+            plain = html2plaintext(action.body_html or "")
+            for source in self._responso_sources():
+                found_errors, found_warnings = check_message(plain, source._responso_rules())
+                errors += [reason.text(texts) for reason in found_errors]
+                warnings += [reason.text(texts) for reason in found_warnings]
+        return list(dict.fromkeys(errors)), list(dict.fromkeys(warnings))
 
     def _compute_stats(self):
         sent = dict(self.env["responso.reply"].sudo()._read_group(
@@ -93,6 +130,14 @@ class ResponsoWorkflow(models.Model):
     def _check_interval(self):
         if any(workflow.interval_minutes < 0 for workflow in self):
             raise ValidationError(_("The minimum interval between two automatic replies cannot be negative."))
+
+    @api.constrains("action_ids", "condition_ids")
+    def _check_content_rules(self):
+        for workflow in self:
+            errors, _warnings = workflow._responso_content_check()
+            if errors:
+                raise ValidationError(_("Workflow “%(name)s”: %(errors)s.", name=workflow.name,
+                                        errors="; ".join(errors)))
 
     @api.constrains("company_id", "is_template")
     def _check_company(self):

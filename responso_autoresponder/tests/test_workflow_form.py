@@ -119,5 +119,24 @@ class TestWorkflowForm(ResponsoCase):
         copy.unlink()
         self.assertFalse(copy.exists())
 
+    @users("responso_manager")
+    def test_marketplace_content_rules_checked_on_save(self):
+        long_body = "<p>" + "Thank you for your message. " * 80 + "</p>"  # 2,240 characters
+        with self.assertRaises(ValidationError) as caught:
+            self._workflow(body=long_body, conditions=[
+                {"kind": "source", "source_ids": [Command.set(self.src_messages.ids)]}])
+        self.assertIn("Allegro Message Center accepts 2000", str(caught.exception))
+        # the same text is fine where the channel takes it (Allegro Discussions: 20,000)
+        self._workflow(body=long_body, conditions=[
+            {"kind": "source", "source_ids": [Command.set(self.src_discussions.ids)]}])
+
+        ebay = self._workflow(body='<p>Questions? <a href="https://shop.example.com">shop.example.com</a> or '
+                                   "help@shop.example.com</p>", conditions=[
+            {"kind": "source", "source_ids": [Command.set(self.src_ebay.ids)]}])
+        self.assertIn("eBay forbids contact details and links", ebay.content_warnings)
+        self.assertIn("help@shop.example.com", ebay.content_warnings)
+        ebay.condition_ids.source_ids = self.src_messages
+        self.assertFalse(ebay.content_warnings, "Allegro has no such rule")
+
     def _weekdays(self, *numbers):
         return self.env["responso.weekday"].search([("number", "in", numbers)]).ids
