@@ -7,6 +7,7 @@ from . import responso_weekday
 from . import responso_integration
 from . import responso_source
 from . import responso_account
+from . import responso_account_connector
 from . import responso_autoresponder_mixin
 from . import responso_conversation
 from . import responso_workflow

@@ -279,8 +279,12 @@ class ResponsoAutoresponderMixin(models.AbstractModel):
     # Outgoing automatic replies
     # ------------------------------------------------------------------
     def _responso_transport(self):
-        source = self._responso_source()
-        return source.integration_id.transport or "email"
+        """How replies reach the buyer: the integration's transport; an account not connected to its API
+        (no tokens: a manual or demo account) keeps its replies in the chatter for an agent to copy."""
+        transport = self._responso_source().integration_id.transport or "email"
+        if transport == "api" and not self._responso_account()._responso_connected():
+            return "chatter"
+        return transport
 
     def _responso_reply_lang(self):
         buyer = self._responso_buyer()
@@ -294,25 +298,37 @@ class ResponsoAutoresponderMixin(models.AbstractModel):
         self.ensure_one()
         company = self._responso_company()
         buyer = self._responso_buyer()
-        email_from = company.email_formatted or company.alias_domain_id.default_from_email
+        account = self._responso_account()
+        transport = self._responso_transport()
+        subject = _("Automatic reply: %(subject)s",
+                    subject=reply.trigger_message_id.subject or self.display_name)
+        post = self.with_context(responso_auto_reply=True, mail_create_nosubscribe=True, mail_post_autofollow=False)
+        author = self.env.ref("responso_autoresponder.partner_autoresponder")
+        if transport == "api":
+            # the marketplace gets it first (raises on failure); the chatter keeps it with its marketplace id, so
+            # that the next poll recognises it
+            external_id = account._responso_send(self, body)
+            return post.message_post(
+                body=Markup(body), subject=subject, parent_id=reply.trigger_message_id.id, message_type="comment",
+                subtype_xmlid="responso_autoresponder.mt_auto_reply", author_id=author.id,
+                email_from=company.email_formatted or author.name, responso_kind="auto_reply",
+                responso_external_id=external_id, responso_source_id=self._responso_source().id,
+                responso_account_id=account.id)
+        # Amazon accepts replies only from the seller's registered sender address (marketplace-api-facts.md M4)
+        email_from = account.sender_email or company.email_formatted or company.alias_domain_id.default_from_email
         if not email_from:
             raise UserError(_("Set an e-mail address on the company %(company)s: automatic replies are sent from it.",
                               company=company.name))
-        transport = self._responso_transport()
         recipients = buyer.ids if transport == "email" and buyer.email else []
         if transport == "email" and not recipients:
             raise UserError(_("The buyer %(buyer)s has no e-mail address.", buyer=buyer.display_name))
-        subject = _("Automatic reply: %(subject)s",
-                    subject=reply.trigger_message_id.subject or self.display_name)
-        return self.with_context(
-            responso_auto_reply=True, mail_create_nosubscribe=True, mail_post_autofollow=False,
-        ).message_post(
+        return post.message_post(
             body=Markup(body),
             subject=subject,
             parent_id=reply.trigger_message_id.id,
             message_type="comment",
             subtype_xmlid="responso_autoresponder.mt_auto_reply",
-            author_id=self.env.ref("responso_autoresponder.partner_autoresponder").id,
+            author_id=author.id,
             email_from=email_from,
             partner_ids=recipients,
             responso_kind="auto_reply",

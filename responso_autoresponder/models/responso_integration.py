@@ -15,9 +15,11 @@ class ResponsoIntegration(models.Model):
     sequence = fields.Integer(default=10)
     active = fields.Boolean(default=True)
     transport = fields.Selection(
-        [("email", "E-mail"), ("chatter", "Chatter only")], required=True, default="chatter",
+        [("email", "E-mail"), ("api", "Marketplace API"), ("chatter", "Chatter only")], required=True,
+        default="chatter",
         help="E-mail: the reply is e-mailed to the buyer (Amazon's buyer relay is e-mail too).\n"
-             "Chatter only: the reply is recorded in the conversation; the marketplace connector delivers it.")
+             "Marketplace API: the reply is sent through the account's connector (Allegro, eBay).\n"
+             "Chatter only: the reply is recorded in the conversation, for a module without connector.")
     source_ids = fields.One2many("responso.source", "integration_id", string="Sources")
 
     _sql_constraints = [("code_unique", "UNIQUE(code)", "An integration code must be unique.")]

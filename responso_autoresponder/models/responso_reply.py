@@ -6,6 +6,8 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+from ..connectors.http import ClosedConversation, MarketplaceError, TransientError
+
 _logger = logging.getLogger(__name__)
 
 STATES = [
@@ -159,9 +161,20 @@ class ResponsoReply(models.Model):
             with self.env.cr.savepoint():
                 body = self.action_id._responso_render(record, record._responso_reply_lang())
                 message = record._responso_deliver_reply(body, self)
-        except UserError as exc:
-            self.write({"state": "failed", "error": str(exc)})
-            _logger.info("Automatic reply %s failed: %s", self.id, exc)
+        except ClosedConversation as exc:
+            self.write({"state": "cancelled", "cancel_reason": exc.message})
+            return
+        except TransientError as exc:
+            # the marketplace is down or asks us to wait: the reply stays queued and goes out when it is back
+            wait = max(getattr(exc, "retry_after", 0) or 0, 60 * 2 ** min(self.attempts, 6))
+            self.write({"state": "scheduled", "error": exc.message,
+                        "send_at": fields.Datetime.now() + timedelta(seconds=wait)})
+            self.env.ref("responso_autoresponder.ir_cron_send_due_replies")._trigger(self.send_at)
+            return
+        except (UserError, MarketplaceError) as exc:
+            message = exc.message if isinstance(exc, MarketplaceError) else str(exc)
+            self.write({"state": "failed", "error": message})
+            _logger.info("Automatic reply %s failed: %s", self.id, message)
             return
         except Exception as exc:  # noqa: BLE001 - any failure is kept on the row for an agent to see
             self.write({"state": "failed", "error": repr(exc)})

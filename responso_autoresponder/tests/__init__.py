@@ -8,3 +8,4 @@ from . import test_performance
 from . import test_immunity
 from . import test_soak
 from . import test_concurrency
+from . import test_connectors
