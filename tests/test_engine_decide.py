@@ -125,7 +125,7 @@ def test_delay_sends_after_the_longest_delay():
 def test_delay_on_an_old_message_sends_now():
     now = local("2026-06-16 12:00")
     delayed = workflow(1, 10, Condition("delay", delay_minutes=5))
-    [decision] = decide([delayed], message("2026-06-10 08:00"), now=now)
+    [decision] = decide([delayed], message("2026-06-16 08:00"), now=now)
     assert decision.send_at == now
 
 
@@ -202,3 +202,19 @@ def test_workflows_in_other_timezones_see_their_own_day():
     assert answering(decisions.values()) == [2]
     assert decisions[1].reason.params == {"actual": "Friday", "expected": ["Saturday", "Sunday"],
                                           "tz": "America/Los_Angeles"}
+
+
+def test_old_messages_get_no_automatic_answer():
+    """A message fetched long after it was written (a first poll, an outage) is for a person to answer."""
+    from datetime import datetime, timedelta, timezone
+
+    from responso_autoresponder.engine import MessageFacts, WorkflowSpec, decide
+
+    received = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
+    workflow = WorkflowSpec(1, "Each message", 10, "Europe/Warsaw")
+    facts = MessageFacts(1, received)
+    (decision,) = decide([workflow], facts, received + timedelta(hours=25))
+    assert not decision.answers
+    assert decision.reason.text() == "received 25 h ago: too old for an automatic answer"
+    (decision,) = decide([workflow], facts, received + timedelta(hours=23))
+    assert decision.answers

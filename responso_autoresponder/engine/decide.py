@@ -52,7 +52,7 @@ def decide(workflows, facts, now, history=None, limits=None):
     autoresponder, throttling, a cap); later matches are skipped."""
     history, limits = history or History(), limits or Limits()
     ordered = sorted(workflows, key=lambda w: (w.sequence, w.id))
-    blocked = message_guard(facts, history, limits)
+    blocked = message_guard(facts, history, limits, now)
     if blocked is not None:
         return [Decision(workflow.id, False, blocked) for workflow in ordered]
     decisions = []

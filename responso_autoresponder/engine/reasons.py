@@ -23,6 +23,7 @@ TEXTS = {
     "no_action": "the workflow has no action",
     "automatic_message": "automatic message: %(signal)s",
     "held_for_human": "held for a human: %(reason)s",
+    "too_old": "received %(hours)s h ago: too old for an automatic answer",
     "account_paused": "automatic replies of this account are paused",
     "buyer_bounced": "our automatic replies to this address bounced (no automatic reply until %(until)s)",
     "throttled": "throttled: last automatic reply %(minutes)s min ago (interval %(interval)s min)",

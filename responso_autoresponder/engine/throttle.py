@@ -21,6 +21,7 @@ class Limits:
     conversation_per_day: int = 3
     account_per_hour: int = 100
     echo_seconds: int = 30  # a buyer message this soon after our automatic reply comes from a machine
+    max_age_hours: int = 24  # older messages (a first poll, an outage) get a person's answer, not an automatic one
 
 
 @dataclass(frozen=True)
@@ -37,8 +38,11 @@ class History:
     buyer_blocked_until: datetime | None = None  # our automatic replies to this address bounced
 
 
-def message_guard(facts, history, limits):
+def message_guard(facts, history, limits, now=None):
     """A Reason why no workflow may answer this message at all, or None."""
+    if now is not None and now - facts.received_at > timedelta(hours=limits.max_age_hours):
+        hours = int((now - facts.received_at).total_seconds() // 3600)
+        return Reason("too_old", {"hours": hours})
     signal = facts.automatic_signal
     if signal is not None and getattr(signal, "strength", HARD) == HARD:
         return Reason("automatic_message", {"signal": str(signal)})

@@ -23,7 +23,8 @@ _logger = logging.getLogger(__name__)
 
 # one number for connect and read: Odoo's request guard in tests compares the timeout with a number
 REQUEST_TIMEOUT = 30
-POLL_OVERLAP = timedelta(minutes=10)  # offset paging is no snapshot: re-read a margin, duplicates are dropped
+POLL_OVERLAP = timedelta(minutes=10)
+FIRST_POLL_HISTORY = timedelta(days=30)  # offset paging is no snapshot: re-read a margin, duplicates are dropped
 SOURCE_OF_CHANNEL = {
     "allegro_public_v1": "responso_autoresponder.source_allegro_messages",
     "allegro_beta_v1": "responso_autoresponder.source_allegro_messages",
@@ -209,7 +210,9 @@ class ResponsoAccount(models.Model):
         self.ensure_one()
         account = self.sudo()
         client = account._responso_client()
-        since = (account.poll_cursor - POLL_OVERLAP).replace(tzinfo=pytz.utc) if account.poll_cursor else None
+        # a first poll reads the last month: older history is not worth importing
+        cursor = account.poll_cursor or fields.Datetime.now() - FIRST_POLL_HISTORY
+        since = (cursor - POLL_OVERLAP).replace(tzinfo=pytz.utc)
         try:
             messages = client.fetch_new_messages(since)
             if account.integration_code == "allegro":

@@ -45,6 +45,7 @@ class ResponsoDecision(models.Model):
             "no_action": _("the workflow has no action"),
             "automatic_message": _("automatic message: %(signal)s"),
             "held_for_human": _("held for a human: %(reason)s"),
+            "too_old": _("received %(hours)s h ago: too old for an automatic answer"),
             "account_paused": _("automatic replies of this account are paused"),
             "buyer_bounced": _("our automatic replies to this address bounced (no automatic reply until %(until)s)"),
             "throttled": _("throttled: last automatic reply %(minutes)s min ago (interval %(interval)s min)"),

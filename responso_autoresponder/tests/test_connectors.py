@@ -6,7 +6,7 @@ from odoo.exceptions import AccessError
 from odoo.tests import freeze_time, tagged
 
 from odoo.addons.responso_autoresponder.connectors.common import Token
-from odoo.addons.responso_autoresponder.connectors.fakes.allegro_server import START, FakeAllegro
+from odoo.addons.responso_autoresponder.connectors.fakes.allegro_server import FakeAllegro
 from odoo.addons.responso_autoresponder.connectors.fakes.ebay_server import FakeEbay
 from odoo.addons.responso_autoresponder.models.responso_account_connector import AccountTokenStore
 
@@ -41,7 +41,7 @@ class TestAllegroConnector(ResponsoCase):
 
     def _thread(self, text="Gdzie jest moja paczka?", **kwargs):
         thread = self.fake.add_thread(interlocutor="jan_kupujacy", order_id="order-1", **kwargs)
-        self.fake.add_message(thread, text, at=START + timedelta(hours=1))
+        self.fake.add_message(thread, text, at=datetime.now(pytz.utc) - timedelta(minutes=5))
         return thread
 
     def _find(self, thread):
@@ -100,7 +100,7 @@ class TestAllegroConnector(ResponsoCase):
 
     def test_closed_thread_cancels_the_reply(self):
         thread = self.fake.add_thread(type="POST_PURCHASE_ISSUE", status="CLOSED", interlocutor="ewa_kupujaca")
-        self.fake.add_message(thread, "Produkt uszkodzony", at=START + timedelta(hours=2))
+        self.fake.add_message(thread, "Produkt uszkodzony", at=datetime.now(pytz.utc) - timedelta(minutes=3))
         self.account._responso_poll()
         reply = self._find(thread).reply_ids
         self._send_due()
@@ -116,6 +116,16 @@ class TestAllegroConnector(ResponsoCase):
         self.assertFalse(self.account.last_error)
         self.assertEqual(self.fake.refresh_count, 1)
         self.assertNotEqual(self.account.sudo().api_refresh_token, old, "the rotated pair is stored")
+
+    def test_old_messages_are_imported_not_answered(self):
+        """A first poll imports the recent history; what is over a day old is for a person to answer."""
+        thread = self.fake.add_thread(interlocutor="stary_kupujacy")
+        self.fake.add_message(thread, "Stara wiadomość", at=datetime.now(pytz.utc) - timedelta(days=2))
+        self.account._responso_poll()
+        message = self._find(thread).message_ids.filtered(lambda m: m.responso_kind == "buyer")
+        self.assertEqual(len(message), 1)
+        self.assertEqual(self._decisions(message).reason_code, "too_old")
+        self.assertFalse(self._replies(message))
 
     def test_poll_error_keeps_the_cursor(self):
         self._thread()
@@ -154,7 +164,8 @@ class TestEbayConnector(ResponsoCase):
 
     def test_poll_and_answer_once(self):
         conversation_id = self.fake.add_conversation(other_party="anna_buys")
-        self.fake.add_message(conversation_id, "Can you combine shipping?", sender="anna_buys")
+        self.fake.add_message(conversation_id, "Can you combine shipping?", sender="anna_buys",
+                              created=datetime.now(pytz.utc) - timedelta(minutes=5))
         self.account._responso_poll()
         self.account._responso_poll()
         conversation = self.env["responso.conversation"].search([("account_id", "=", self.account.id)])
