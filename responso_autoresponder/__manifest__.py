@@ -22,6 +22,7 @@
         "data/ir_cron_data.xml",
         "data/responso_workflow_template_data.xml",
         "views/responso_source_views.xml",
+        "wizards/responso_account_connect_wizard_views.xml",
         "views/responso_account_views.xml",
         "views/responso_reply_views.xml",
         "views/responso_decision_views.xml",

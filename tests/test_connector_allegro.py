@@ -726,3 +726,18 @@ def test_fake_checks_media_types_limits_and_tokens(fake):
     assert get("/messaging/threads/nope/messages", PUBLIC).json()["errors"][0]["code"] == "THREAD_NOT_FOUND"
     unauthorised = requests.get(fake.url + "/messaging/threads", headers={"Accept": PUBLIC}, timeout=5)
     assert unauthorised.status_code == 401 and "error" in unauthorised.json()
+
+
+def test_try_device_token_one_attempt_at_a_time():
+    """A person clicking "check": None while pending, then the token, without any waiting loop."""
+    with FakeAllegro() as fake:
+        client = AllegroClient(MemoryTokenStore(), client_id=fake.client_id, client_secret=fake.client_secret,
+                               login=fake.login, api_url=fake.url, oauth_url=fake.url)
+        fake.device_script = ["authorization_pending", "slow_down"]
+        flow = client.start_device_flow()
+        assert client.try_device_token(flow["device_code"]) is None
+        assert client.try_device_token(flow["device_code"]) is None
+        token = client.try_device_token(flow["device_code"])
+        assert token.access_token in fake.access_tokens
+        with pytest.raises(AuthError):
+            client.try_device_token("no-such-code")

@@ -333,6 +333,17 @@ class AllegroClient:
             "expires_in": expires_in,
         }
 
+    def try_device_token(self, device_code):
+        """Device flow, step 2, one attempt (for a person clicking "check" rather than a waiting loop): the Token
+        once the seller confirmed, None while Allegro answers authorization_pending or slow_down."""
+        try:
+            payload = self._token_request({"grant_type": DEVICE_GRANT, "device_code": device_code})
+        except (AuthError, PermanentError) as exc:
+            if exc.code in (_PENDING, _SLOW_DOWN):
+                return None
+            raise self._as_auth_error(exc, "device flow refused") from exc
+        return self._token_from(payload, "device flow")
+
     def poll_device_token(self, device_code, *, interval, expires_in, sleep=time.sleep, clock=time.monotonic):
         """Device flow, step 2: poll the token endpoint every `interval` s until the seller confirms (a Token).
 

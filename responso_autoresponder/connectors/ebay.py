@@ -21,7 +21,7 @@ Polling (`fetch_new_messages`):
 
 import logging
 from datetime import datetime, timedelta, timezone
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from .common import IncomingMessage, Token, parse_datetime
 from .http import AuthError, HttpClient, MalformedResponse, PermanentError
@@ -64,6 +64,16 @@ class EbayClient:
         self.http.close()
 
     # ------------------------------------------------------------------ OAuth (E2)
+
+    def authorization_url(self, redirect_uri, state=None):
+        """eBay's consent page for the seller (E2 authorization-code grant: /oauth2/authorize on auth.ebay.com,
+        auth.sandbox.ebay.com in the sandbox); `redirect_uri` is the application's RuName (E2)."""
+        host = "https://auth.sandbox.ebay.com" if "sandbox" in self.root else "https://auth.ebay.com"
+        params = {"client_id": self.client_id, "response_type": "code", "redirect_uri": redirect_uri,
+                  "scope": MESSAGE_SCOPE}
+        if state:
+            params["state"] = state
+        return "%s/oauth2/authorize?%s" % (host, urlencode(params))
 
     def exchange_code(self, code, redirect_uri):
         """Exchange the consent page's authorization code for a token pair (E2 authorization-code grant).

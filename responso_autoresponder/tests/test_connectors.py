@@ -2,7 +2,7 @@ from datetime import datetime, timedelta
 
 import pytz
 
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import freeze_time, tagged
 
 from odoo.addons.responso_autoresponder.connectors.common import Token
@@ -134,6 +134,34 @@ class TestAllegroConnector(ResponsoCase):
         self.assertTrue(self.account.last_error)
         self.assertFalse(self.account.poll_cursor)
         self.assertFalse(self.env["responso.conversation"].search([("account_id", "=", self.account.id)]))
+
+    def test_connect_with_the_device_flow(self):
+        self.account.sudo().write({"api_access_token": False, "api_refresh_token": False})
+        self.assertFalse(self.account._responso_connected())
+        wizard = self.env["responso.account.connect.wizard"].create({"account_id": self.account.id})
+        self.fake.device_script = ["authorization_pending"]
+        wizard.action_start_device_flow()
+        self.assertEqual(wizard.state, "waiting")
+        self.assertTrue(wizard.user_code)
+        with self.assertRaises(UserError) as caught:
+            wizard.action_check_device_flow()
+        self.assertIn("Not confirmed yet", str(caught.exception))
+        wizard.action_check_device_flow()
+        self.assertEqual(wizard.state, "done")
+        self.assertTrue(self.account._responso_connected())
+        self.assertIn(self.account.sudo().api_access_token, self.fake.access_tokens)
+
+    def test_connect_with_an_authorization_code(self):
+        url = self.account._responso_authorization_url()
+        state = self.account._responso_oauth_state()
+        self.assertIn("state=" + state, url)
+        self.assertIn("/auth/oauth/authorize", url)
+        self.fake.add_auth_code("code-42", self.account._responso_redirect_uri())
+        with self.assertRaises(UserError):
+            self.env["responso.account"]._responso_oauth_callback("code-42", f"{self.account.id}-forged")
+        account = self.env["responso.account"]._responso_oauth_callback("code-42", state)
+        self.assertEqual(account, self.account)
+        self.assertIn(self.account.sudo().api_access_token, self.fake.access_tokens)
 
     def test_secrets_are_for_administrators_only(self):
         with self.assertRaises(AccessError):

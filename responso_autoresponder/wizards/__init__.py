@@ -1,1 +1,2 @@
 from . import responso_buyer_message_wizard
+from . import responso_account_connect_wizard
