@@ -91,7 +91,7 @@ class AccountTokenStore:
 class ResponsoAccount(models.Model):
     _inherit = "responso.account"
 
-    integration_code = fields.Char(related="integration_id.code")
+    integration_code = fields.Char(related="integration_id.code", string="Integration Code")
     api_login = fields.Char(
         "Marketplace Login", help="The account's own login (Allegro) or user name (eBay): its messages are ours, "
                                   "never a buyer's.")

@@ -13,7 +13,7 @@ class ResponsoAccountConnectWizard(models.TransientModel):
     _description = "Connect a Marketplace Account"
 
     account_id = fields.Many2one("responso.account", required=True, readonly=True, ondelete="cascade")
-    integration_code = fields.Char(related="account_id.integration_code")
+    integration_code = fields.Char(related="account_id.integration_code", string="Integration Code")
     authorization_url = fields.Char(compute="_compute_authorization_url")
     device_code = fields.Char(readonly=True)
     user_code = fields.Char("Code", readonly=True)
