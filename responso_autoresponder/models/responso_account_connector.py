@@ -16,7 +16,9 @@ from odoo.tools import SQL, consteq, html2plaintext, plaintext2html
 from odoo.tools.misc import hmac
 
 from ..connectors import allegro, ebay
-from ..connectors.common import Token
+from ..connectors.common import MemoryTokenStore, Token
+from ..connectors.fakes.allegro_server import FakeAllegro
+from ..connectors.fakes.ebay_server import FakeEbay
 from ..connectors.http import AuthError, HttpClient, MarketplaceError
 from ..engine.loop_guard import marketplace_author_signal
 
@@ -33,6 +35,27 @@ SOURCE_OF_CHANNEL = {
     "ebay": "responso_autoresponder.source_ebay",
 }
 API_INTEGRATIONS = ("allegro", "ebay")
+
+
+_DEMO_FAKES = {}  # integration code -> fake marketplace served by this Odoo process (demo mode)
+_DEMO_LOCK = threading.Lock()
+DEMO_LOGIN = "myshop-demo"
+
+
+def demo_marketplace(code):
+    """The built-in fake marketplace of the demo accounts, started on first use on a free local port. It follows
+    the documented contracts (connectors/fakes/), so the demo exercises the real clients end to end."""
+    with _DEMO_LOCK:
+        fake = _DEMO_FAKES.get(code)
+        if fake is None:
+            fake = FakeAllegro(login=DEMO_LOGIN) if code == "allegro" else FakeEbay(seller=DEMO_LOGIN)
+            _DEMO_FAKES[code] = fake
+        return fake
+
+
+def _demo_token(answer):
+    expires = fields.Datetime.now().replace(tzinfo=pytz.utc) + timedelta(seconds=answer["expires_in"])
+    return Token(answer["access_token"], answer.get("refresh_token"), expires)
 
 
 class AccountTokenStore:
@@ -96,7 +119,8 @@ class ResponsoAccount(models.Model):
         "Marketplace Login", help="The account's own login (Allegro) or user name (eBay): its messages are ours, "
                                   "never a buyer's.")
     api_environment = fields.Selection(
-        [("production", "Production"), ("sandbox", "Sandbox"), ("custom", "Custom endpoints")],
+        [("production", "Production"), ("sandbox", "Sandbox"), ("custom", "Custom endpoints"),
+         ("demo", "Demo (built-in fake marketplace)")],
         string="Environment", default="production", required=True, groups="base.group_system")
     api_url = fields.Char("API URL", groups="base.group_system",
                           help="Custom endpoints only: the API root (a test or demo server).")
@@ -166,6 +190,8 @@ class ResponsoAccount(models.Model):
     def _responso_client(self):
         self.ensure_one()
         account = self.sudo()
+        if account.api_environment == "demo":
+            return account._responso_demo_client()
         store = AccountTokenStore(account)
         custom = account.api_environment == "custom"
         common = {"client_id": account.api_client_id or "", "client_secret": account.api_client_secret or ""}
@@ -233,7 +259,43 @@ class ResponsoAccount(models.Model):
         }
 
     def _responso_connected(self):
-        return bool(self) and bool(self.sudo().api_refresh_token or self.sudo().api_access_token)
+        account = self.sudo()
+        return bool(account) and (account.api_environment == "demo" and account.integration_code in API_INTEGRATIONS
+                                  or bool(account.api_refresh_token or account.api_access_token))
+
+    def _responso_demo_client(self):
+        fake = demo_marketplace(self.integration_code)
+        store = MemoryTokenStore(_demo_token(
+            fake.issue_tokens() if self.integration_code == "allegro" else fake.issue_token()))
+        http_client = HttpClient(fake.url, timeout=REQUEST_TIMEOUT)
+        if self.integration_code == "allegro":
+            return allegro.AllegroClient(store, login=DEMO_LOGIN, client_id=fake.client_id,
+                                         client_secret=fake.client_secret, api_url=fake.url, oauth_url=fake.url,
+                                         http=http_client)
+        return ebay.EbayClient(store, username=DEMO_LOGIN, client_id="demo", client_secret="demo",
+                               base_url=fake.url, http=http_client)
+
+    def _responso_demo_buyer_message(self, conversation, text):
+        """Demo mode: the buyer writes on the fake marketplace, and the account fetches it at once, as its
+        polling job would."""
+        self.ensure_one()
+        fake = demo_marketplace(self.integration_code)
+        login = conversation.buyer_id.responso_login or conversation.buyer_id.name
+        now = fields.Datetime.now().replace(tzinfo=pytz.utc)
+        thread = conversation.external_thread_id
+        if conversation.source_id == self.env.ref("responso_autoresponder.source_allegro_discussions"):
+            if thread not in fake.issues:
+                fake.add_issue(thread, buyer_login=login, subject=conversation.name)
+            fake.add_issue_message(thread, text, at=now, role="BUYER", login=login)
+        elif self.integration_code == "allegro":
+            if thread not in fake.threads:
+                fake.add_thread(thread, interlocutor=login)
+            fake.add_message(thread, text, at=now, login=login)
+        else:
+            if not fake.has_conversation(thread):
+                fake.add_conversation(thread, other_party=login)
+            fake.add_message(thread, text, sender=login, created=now)
+        return self._responso_poll()
 
     def action_test_connection(self):
         self.ensure_one()

@@ -134,6 +134,10 @@ class FakeEbay:
     def _next_created(self):
         return START + timedelta(minutes=next(self._clock))
 
+    def has_conversation(self, conversation_id):
+        with self._lock:
+            return conversation_id in self._conversations
+
     def add_conversation(self, conversation_id=None, *, other_party="buyer_anna", conversation_type="FROM_MEMBERS",
                          title="Re: Vintage lamp", reference_id="110123456789", created=None):
         with self._lock:
