@@ -9,6 +9,7 @@ import threading
 from datetime import timedelta
 
 import pytz
+from psycopg2 import errors as pg_errors
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
@@ -374,13 +375,21 @@ class ResponsoAccount(models.Model):
         if signal is None:
             return conversation.responso_post_buyer_message(body, external_id=message.external_id, date=date)
         Message = self.env["mail.message"].sudo()
-        existing = Message.search([("responso_source_id", "=", source.id), ("responso_account_id", "=", self.id),
-                                   ("responso_external_id", "=", message.external_id)], limit=1)
-        return existing or conversation.message_post(
-            body=body, message_type="comment", subtype_xmlid="mail.mt_note", date=date,
-            author_id=self.company_id.partner_id.id, responso_external_id=message.external_id,
-            responso_source_id=source.id, responso_account_id=self.id, responso_auto_signal=signal.rule,
-            responso_auto_strength=signal.strength)
+        domain = [("responso_source_id", "=", source.id), ("responso_account_id", "=", self.id),
+                  ("responso_external_id", "=", message.external_id)]
+        existing = Message.search(domain, limit=1)
+        if existing:
+            return existing
+        try:
+            with self.env.cr.savepoint():
+                return conversation.message_post(
+                    body=body, message_type="comment", subtype_xmlid="mail.mt_note", date=date,
+                    author_id=self.company_id.partner_id.id, responso_external_id=message.external_id,
+                    responso_source_id=source.id, responso_account_id=self.id, responso_auto_signal=signal.rule,
+                    responso_auto_strength=signal.strength)
+        except pg_errors.UniqueViolation:
+            # our automatic reply, stored by the sender while this poll ran
+            return Message.search(domain, limit=1)
 
     def _responso_buyer_partner(self, login):
         """The buyer behind a marketplace login (no e-mail address: the marketplace relays messages)."""
