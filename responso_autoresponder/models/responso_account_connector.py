@@ -9,6 +9,7 @@ import threading
 from datetime import timedelta
 
 import pytz
+from markupsafe import Markup
 from psycopg2 import errors as pg_errors
 
 from odoo import _, api, fields, models
@@ -368,9 +369,10 @@ class ResponsoAccount(models.Model):
                 "order_ref": message.order_ref or False, "company_id": self.company_id.id,
             })
         body = plaintext2html(message.text or "")
-        if message.attachments:
-            links = "".join('<li><a href="%s">%s</a></li>' % (url, name) for name, url in message.attachments)
-            body += "<ul>%s</ul>" % links
+        links = [Markup('<li><a href="%s" target="_blank" rel="noopener">%s</a></li>') % (url, name or url)
+                 for name, url in message.attachments if str(url or "").startswith(("https://", "http://"))]
+        if links:  # the marketplace keeps the files: link them (Markup escapes names and addresses)
+            body += Markup("<ul>%s</ul>") % Markup("").join(links)
         date = message.created_at.astimezone(pytz.utc).replace(tzinfo=None)
         if signal is None:
             return conversation.responso_post_buyer_message(body, external_id=message.external_id, date=date)

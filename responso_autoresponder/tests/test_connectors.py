@@ -69,6 +69,17 @@ class TestAllegroConnector(ResponsoCase):
         self.assertTrue(self.account.last_poll_at)
         self.assertFalse(self.account.last_error)
 
+    def test_attachments_are_linked_safely(self):
+        thread = self.fake.add_thread(interlocutor="jan_kupujacy")
+        self.fake.add_message(thread, "Zdjęcie w załączniku", at=datetime.now(pytz.utc) - timedelta(minutes=5),
+                              attachments=[("<b>photo</b>.jpg", "https://api.allegro.pl/messaging/att/1"),
+                                           ("evil.html", "javascript:alert(1)")])
+        self.account._responso_poll()
+        body = self._find(thread).message_ids.filtered(lambda m: m.responso_kind == "buyer").body
+        self.assertIn('href="https://api.allegro.pl/messaging/att/1"', body)
+        self.assertIn("&lt;b&gt;photo&lt;/b&gt;.jpg", body)
+        self.assertNotIn("javascript:", body)
+
     def test_answer_reaches_the_marketplace_once(self):
         thread = self._thread()
         self.account._responso_poll()
