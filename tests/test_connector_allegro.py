@@ -741,3 +741,21 @@ def test_try_device_token_one_attempt_at_a_time():
         assert token.access_token in fake.access_tokens
         with pytest.raises(AuthError):
             client.try_device_token("no-such-code")
+
+
+def test_download_attachment_only_from_the_api_host():
+    with FakeAllegro() as fake:
+        store = MemoryTokenStore()
+        client = AllegroClient(store, client_id=fake.client_id, client_secret=fake.client_secret,
+                               login=fake.login, api_url=fake.url, oauth_url=fake.url)
+        answer = fake.issue_tokens()
+        store.set(Token(answer["access_token"], answer["refresh_token"],
+                        datetime.now(timezone.utc) + timedelta(hours=12)))
+        assert client.download_attachment(fake.url + "/messaging/message-attachments/a-9") == b"attachment a-9"
+        request = fake.requests[-1]
+        assert request.headers["authorization"] == "Bearer " + answer["access_token"]
+        with pytest.raises(PermanentError):
+            client.download_attachment("https://elsewhere.example.com/messaging/message-attachments/a-9")
+        fake.expire_access_tokens()  # a 401 refreshes once, then the download goes through
+        assert client.download_attachment(fake.url + "/messaging/message-attachments/a-10") == b"attachment a-10"
+        assert fake.refresh_count == 1

@@ -501,3 +501,13 @@ def test_fake_rejects_limit_over_50_and_missing_conversation_type(fake):
     answer = requests.get(fake.url + API + "/conversation", params={"conversation_type": "FROM_MEMBERS"},
                           timeout=5)
     assert answer.status_code == 401 and answer.json()["errors"][0]["errorId"] == 1001
+
+
+def test_download_media_without_our_token():
+    with FakeEbay() as fake:
+        client = EbayClient(MemoryTokenStore(), base_url=fake.url, client_id="cid", client_secret="secret",
+                            username="fake_seller")
+        assert client.download_attachment(fake.url + "/media/lamp.jpg") == b"media lamp.jpg"
+        assert "authorization" not in {k.lower() for k in fake.requests[-1].headers}
+        with pytest.raises(PermanentError):
+            client.download_attachment("ftp://example.com/lamp.jpg")

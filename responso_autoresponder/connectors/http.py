@@ -285,3 +285,14 @@ class HttpClient:
             raise MalformedResponse("%s %s: HTTP %s body is a JSON %s, not an object"
                                     % (method, path, status, type(data).__name__), status=status, payload=data)
         return data
+
+
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024  # larger files stay on the marketplace, linked
+
+
+def read_attachment(response, url, max_bytes=MAX_ATTACHMENT_BYTES):
+    """The bytes of a downloaded attachment, refused (PermanentError) past `max_bytes`."""
+    content = response.content
+    if len(content) > max_bytes:
+        raise PermanentError("attachment %s is larger than %d bytes" % (url, max_bytes))
+    return content

@@ -21,7 +21,7 @@ from ..connectors import allegro, ebay
 from ..connectors.common import MemoryTokenStore, Token
 from ..connectors.fakes.allegro_server import FakeAllegro
 from ..connectors.fakes.ebay_server import FakeEbay
-from ..connectors.http import AuthError, HttpClient, MarketplaceError
+from ..connectors.http import AuthError, HttpClient, MarketplaceError, PermanentError
 from ..engine.loop_guard import marketplace_author_signal
 
 _logger = logging.getLogger(__name__)
@@ -342,8 +342,12 @@ class ResponsoAccount(models.Model):
         finally:
             client.close()
         stored = 0
-        for message in messages:
-            stored += bool(account._responso_store_incoming(message))
+        client = account._responso_client()  # a fresh session for the attachments
+        try:
+            for message in messages:
+                stored += bool(account._responso_store_incoming(message, client))
+        finally:
+            client.close()
         newest = max((m.created_at for m in messages), default=None)
         values = {"last_poll_at": fields.Datetime.now(), "last_error": False}
         if newest and (not account.poll_cursor or newest.replace(tzinfo=None) > account.poll_cursor):
@@ -351,10 +355,16 @@ class ResponsoAccount(models.Model):
         account.write(values)
         return stored
 
-    def _responso_store_incoming(self, message):
+    def _responso_store_incoming(self, message, client=None):
         """One fetched message into its conversation: the buyer's as a buyer message (evaluated by the
         autoresponder), anyone else's (ours, the marketplace's) as a note that is never evaluated."""
         source = self.env.ref(SOURCE_OF_CHANNEL[message.channel])
+        Message = self.env["mail.message"].sudo()
+        domain = [("responso_source_id", "=", source.id), ("responso_account_id", "=", self.id),
+                  ("responso_external_id", "=", message.external_id)]
+        existing = Message.search(domain, limit=1)
+        if existing:
+            return existing
         signal = marketplace_author_signal(message.channel, message.author, account_login=self.api_login)
         Conversation = self.env["responso.conversation"].sudo()
         conversation = Conversation.search([("account_id", "=", self.id), ("source_id", "=", source.id),
@@ -368,24 +378,29 @@ class ResponsoAccount(models.Model):
                 "buyer_id": self._responso_buyer_partner(message.author_login).id,
                 "order_ref": message.order_ref or False, "company_id": self.company_id.id,
             })
-        body = plaintext2html(message.text or "")
-        links = [Markup('<li><a href="%s" target="_blank" rel="noopener">%s</a></li>') % (url, name or url)
-                 for name, url in message.attachments if str(url or "").startswith(("https://", "http://"))]
-        if links:  # the marketplace keeps the files: link them (Markup escapes names and addresses)
+        body, files = plaintext2html(message.text or ""), []
+        links = []
+        for name, url in message.attachments:
+            if not str(url or "").startswith(("https://", "http://")):
+                continue
+            try:
+                if client is None:
+                    raise PermanentError("no client to download with")
+                files.append((name or url.rsplit("/", 1)[-1], client.download_attachment(url)))
+            except MarketplaceError as exc:  # kept on the marketplace: link it
+                _logger.info("Attachment %s of %s not downloaded: %s", url, self.name, exc)
+                links.append(Markup('<li><a href="%s" target="_blank" rel="noopener">%s</a></li>') % (url, name or url))
+        if links:  # Markup escapes names and addresses
             body += Markup("<ul>%s</ul>") % Markup("").join(links)
         date = message.created_at.astimezone(pytz.utc).replace(tzinfo=None)
         if signal is None:
-            return conversation.responso_post_buyer_message(body, external_id=message.external_id, date=date)
-        Message = self.env["mail.message"].sudo()
-        domain = [("responso_source_id", "=", source.id), ("responso_account_id", "=", self.id),
-                  ("responso_external_id", "=", message.external_id)]
-        existing = Message.search(domain, limit=1)
-        if existing:
-            return existing
+            return conversation.responso_post_buyer_message(body, external_id=message.external_id, date=date,
+                                                            attachments=files or None)
         try:
             with self.env.cr.savepoint():
                 return conversation.message_post(
                     body=body, message_type="comment", subtype_xmlid="mail.mt_note", date=date,
+                    attachments=files or None,
                     author_id=self.company_id.partner_id.id, responso_external_id=message.external_id,
                     responso_source_id=source.id, responso_account_id=self.id, responso_auto_signal=signal.rule,
                     responso_auto_strength=signal.strength)

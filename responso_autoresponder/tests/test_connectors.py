@@ -69,16 +69,20 @@ class TestAllegroConnector(ResponsoCase):
         self.assertTrue(self.account.last_poll_at)
         self.assertFalse(self.account.last_error)
 
-    def test_attachments_are_linked_safely(self):
+    def test_attachments_are_kept(self):
+        """Files on the API host are downloaded into the chatter; others stay linked, safely."""
         thread = self.fake.add_thread(interlocutor="jan_kupujacy")
         self.fake.add_message(thread, "Zdjęcie w załączniku", at=datetime.now(pytz.utc) - timedelta(minutes=5),
-                              attachments=[("<b>photo</b>.jpg", "https://api.allegro.pl/messaging/att/1"),
+                              attachments=[("photo.jpg", self.fake.url + "/messaging/message-attachments/a-1"),
+                                           ("<b>elsewhere</b>.jpg", "https://cdn.example.com/x.jpg"),
                                            ("evil.html", "javascript:alert(1)")])
         self.account._responso_poll()
-        body = self._find(thread).message_ids.filtered(lambda m: m.responso_kind == "buyer").body
-        self.assertIn('href="https://api.allegro.pl/messaging/att/1"', body)
-        self.assertIn("&lt;b&gt;photo&lt;/b&gt;.jpg", body)
-        self.assertNotIn("javascript:", body)
+        message = self._find(thread).message_ids.filtered(lambda m: m.responso_kind == "buyer")
+        self.assertEqual(message.attachment_ids.mapped("name"), ["photo.jpg"])
+        self.assertEqual(message.attachment_ids.raw, b"attachment a-1")
+        self.assertIn('href="https://cdn.example.com/x.jpg"', message.body)
+        self.assertIn("&lt;b&gt;elsewhere&lt;/b&gt;.jpg", message.body)
+        self.assertNotIn("javascript:", message.body)
 
     def test_answer_reaches_the_marketplace_once(self):
         thread = self._thread()

@@ -398,6 +398,9 @@ class FakeAllegro:
                     version = self._media(headers, (PUBLIC, BETA), path, body=True)
                     login = self._user(headers)
                     return self._send(version, thread, login, body, path)
+        if parts[:2] == ["messaging", "message-attachments"] and len(parts) == 3 and method == "GET":
+            self._user(headers)  # attachments are downloaded with the seller's token
+            return 200, ("attachment %s" % parts[2]).encode(), {"Content-Type": "application/octet-stream"}
         if parts[:2] == ["sale", "issues"]:
             self._media(headers, (BETA,), path, body=method == "POST")  # A1: beta.v1 only
             self._user(headers)

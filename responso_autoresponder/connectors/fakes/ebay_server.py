@@ -328,6 +328,9 @@ class FakeEbay:
     def _route(self, request, *, strip):
         if request.method == "POST" and request.path == TOKEN_PATH:
             return self._token(request, strip=strip)
+        if request.method == "GET" and request.path.startswith("/media/"):  # public picture hosting
+            raise _Reply(200, raw=("media %s" % request.path[len("/media/"):]).encode(),
+                         content_type="image/jpeg")
         if not request.path.startswith(API + "/"):
             raise _Reply(404, ebay_errors(2002, "Resource not found"))
         self._check_bearer(request)
