@@ -2,6 +2,8 @@ import logging
 import threading
 from datetime import timedelta
 
+from psycopg2.extensions import TransactionRollbackError
+
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
@@ -103,9 +105,11 @@ class ResponsoReply(models.Model):
         never re-sent silently. Tests run without those commits (they cannot commit)."""
         self._responso_fail_interrupted()
         auto_commit = not getattr(threading.current_thread(), "testing", False)
+        if auto_commit:
+            self.env.cr.commit()
         sent = self.browse()
         for _index in range(batch_size):
-            reply = self._responso_claim_next()
+            reply = self._responso_claim_next(retry_conflicts=auto_commit)
             if not reply:
                 break
             if auto_commit:
@@ -120,17 +124,30 @@ class ResponsoReply(models.Model):
         return sent
 
     @api.model
-    def _responso_claim_next(self):
+    def _responso_claim_next(self, retry_conflicts=False):
         """Lock the next due row (skipping rows other workers hold), re-check it and mark it sending, or cancel
-        it when the situation changed. Returns the claimed row, or an empty recordset when none is due."""
+        it when the situation changed. Returns the claimed row, or an empty recordset when none is due.
+
+        Odoo's transactions are REPEATABLE READ: locking a row that another worker changed and committed after
+        our snapshot is refused ("could not serialize access"). That row is the other worker's: start a fresh
+        transaction and look again (`retry_conflicts`, only where we may roll back, i.e. outside tests)."""
+        conflicts = 0
         while True:
             self.flush_model(["state", "send_at", "sequence"])
-            self.env.cr.execute(SQL(
-                """SELECT id FROM responso_reply
-                    WHERE state = 'scheduled' AND send_at <= %s
-                 ORDER BY send_at, sequence, id
-                    LIMIT 1
-               FOR NO KEY UPDATE SKIP LOCKED""", fields.Datetime.now()))
+            try:
+                self.env.cr.execute(SQL(
+                    """SELECT id FROM responso_reply
+                        WHERE state = 'scheduled' AND send_at <= %s
+                     ORDER BY send_at, sequence, id
+                        LIMIT 1
+                   FOR NO KEY UPDATE SKIP LOCKED""", fields.Datetime.now()))
+            except TransactionRollbackError:
+                conflicts += 1
+                if not retry_conflicts or conflicts > 10:
+                    raise
+                _logger.info("A due reply was taken by another worker meanwhile: looking again")
+                self.env.cr.rollback()  # everything before was committed: only the stale snapshot goes
+                continue
             row = self.env.cr.fetchone()
             if not row:
                 return self.browse()
