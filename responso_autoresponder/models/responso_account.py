@@ -34,8 +34,9 @@ class ResponsoAccount(models.Model):
         if "user_ids" in vals:
             # new agents follow the open conversations they will now answer
             conversations = self.env["responso.conversation"].search([("account_id", "in", self.ids)])
-            for conversation in conversations:
-                conversation.message_subscribe(partner_ids=conversation.account_id.user_ids.partner_id.ids)
+            for account in self:
+                conversations.filtered(lambda c, account=account: c.account_id == account).message_subscribe(
+                    partner_ids=account.user_ids.partner_id.ids)
         return res
 
     def action_view_conversations(self):

@@ -331,21 +331,17 @@ class ResponsoAccount(models.Model):
         # a first poll reads the last month: older history is not worth importing
         cursor = account.poll_cursor or fields.Datetime.now() - FIRST_POLL_HISTORY
         since = (cursor - POLL_OVERLAP).replace(tzinfo=pytz.utc)
+        stored = 0
         try:
             messages = client.fetch_new_messages(since)
             if account.integration_code == "allegro":
                 messages = sorted(messages + client.fetch_new_issue_messages(since), key=lambda m: m.created_at)
+            for message in messages:  # the same session downloads the attachments
+                stored += bool(account._responso_store_incoming(message, client))
         except MarketplaceError as exc:
             account.last_error = exc.message
             _logger.info("Polling %s failed: %s", account.name, exc.message)
             return 0
-        finally:
-            client.close()
-        stored = 0
-        client = account._responso_client()  # a fresh session for the attachments
-        try:
-            for message in messages:
-                stored += bool(account._responso_store_incoming(message, client))
         finally:
             client.close()
         newest = max((m.created_at for m in messages), default=None)
