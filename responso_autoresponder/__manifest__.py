@@ -3,7 +3,7 @@
 {
     "name": "Autoresponder",
     "summary": "Answer Allegro, Amazon, eBay and e-mail buyers automatically: workflows, templates, loop-safe",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Services/Helpdesk",
     "website": "https://github.com/responso/responso_autoresponder",
     "author": "Responso",

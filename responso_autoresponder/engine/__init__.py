@@ -7,6 +7,7 @@ back into records. Everything here is deterministic and tested with plain pytest
 from .conditions import Condition, condition_problems
 from .decide import Decision, WorkflowSpec, decide
 from .facts import MessageFacts
+from .index import Outcome, WorkflowIndex
 from .reasons import Reason
 from .schedule import UnknownTimezone, check_timezone, local_time
 
@@ -14,8 +15,10 @@ __all__ = [
     "Condition",
     "Decision",
     "MessageFacts",
+    "Outcome",
     "Reason",
     "UnknownTimezone",
+    "WorkflowIndex",
     "WorkflowSpec",
     "check_timezone",
     "condition_problems",

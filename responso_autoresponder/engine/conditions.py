@@ -108,9 +108,10 @@ def check(condition, facts, local_moment, tz_name):
         params = {"actual": format_minutes(minute), "expected": format_window(start, end), "tz": tz_name}
         return Reason("inside_window" if negate else "outside_window", params)
     if kind == WORKING_HOURS:
-        inside = facts.working_time.get((condition.calendar, tz_name))
-        if inside is None:
-            raise KeyError(f"no working-time fact for calendar {condition.calendar} in {tz_name}")
+        try:  # indexing, not .get(): the facts may compute missing calendars on demand (explanations)
+            inside = facts.working_time[(condition.calendar, tz_name)]
+        except KeyError:
+            raise KeyError(f"no working-time fact for calendar {condition.calendar} in {tz_name}") from None
         if inside != negate:
             return None
         params = {"actual": local_moment.strftime("%a %H:%M"),

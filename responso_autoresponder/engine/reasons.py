@@ -20,6 +20,7 @@ TEXTS = {
     "outside_working_hours": "%(actual)s is outside the working hours of %(expected)s (%(tz)s)",
     "inside_working_hours": "%(actual)s is inside the working hours of %(expected)s (%(tz)s)",
     "already_answered": "another workflow answers this message: %(workflow)s",
+    "no_match": "no workflow applies (%(count)s active)",
     "no_action": "the workflow has no action",
     "automatic_message": "automatic message: %(signal)s",
     "held_for_human": "held for a human: %(reason)s",

@@ -3,6 +3,7 @@ from . import res_config_settings
 from . import mail_message
 from . import mail_thread
 from . import res_partner
+from . import resource_calendar
 from . import responso_weekday
 from . import responso_integration
 from . import responso_source
@@ -15,3 +16,5 @@ from . import responso_workflow_condition
 from . import responso_workflow_action
 from . import responso_decision
 from . import responso_reply
+from . import responso_workflow_snapshot
+from . import responso_workflow_cache

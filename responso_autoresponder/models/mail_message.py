@@ -1,5 +1,5 @@
 from odoo import fields, models
-from odoo.tools import SQL
+from odoo.tools import SQL, create_index
 
 
 class MailMessage(models.Model):
@@ -30,3 +30,6 @@ class MailMessage(models.Model):
             """CREATE UNIQUE INDEX IF NOT EXISTS mail_message_responso_external_unique
                    ON mail_message (responso_source_id, COALESCE(responso_account_id, 0), responso_external_id)
                 WHERE responso_external_id IS NOT NULL"""))
+        # "first message of the buyer to this account": an index lookup among that author's buyer messages
+        create_index(self.env.cr, "mail_message_responso_buyer_author_idx", self._table,
+                     ["author_id", "responso_account_id"], where="responso_kind = 'buyer'")

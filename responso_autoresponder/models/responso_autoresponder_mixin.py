@@ -1,4 +1,5 @@
 import logging
+from dataclasses import replace
 from datetime import timedelta
 
 import pytz
@@ -9,8 +10,10 @@ from odoo import _, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, email_normalize, html2plaintext
 
-from ..engine import MessageFacts, decide
+from ..engine import MessageFacts
+from ..engine.index import history_horizon
 from ..engine.loop_guard import LOOP_HEADER, AutomaticSignal, detect_in_text
+from ..engine.snapshot import facts_to_data, history_to_data, limits_to_data
 from ..engine.throttle import History, Limits
 
 _logger = logging.getLogger(__name__)
@@ -64,6 +67,10 @@ class ResponsoAutoresponderMixin(models.AbstractModel):
             return self[self._responso_source_field]
         return self.env.ref(self._responso_default_source, raise_if_not_found=False) or self.env["responso.source"]
 
+    def _responso_integration(self):
+        self.ensure_one()
+        return self._responso_source().integration_id
+
     def _responso_company(self):
         self.ensure_one()
         if "company_id" in self._fields and self.company_id:
@@ -77,9 +84,24 @@ class ResponsoAutoresponderMixin(models.AbstractModel):
     # ------------------------------------------------------------------
     # Incoming messages
     # ------------------------------------------------------------------
+    def _message_create(self, values_list):
+        # a buyer message carries its role, account and source from its creation: no second UPDATE, and the
+        # role is ours to set (a caller cannot pass a non-buyer message off as the buyer's)
+        if len(self) == 1:
+            for values in values_list:
+                if values.get("model") != self._name or values.get("res_id") != self.id:
+                    continue
+                if self._responso_is_buyer_message(values):
+                    values["responso_kind"] = "buyer"
+                    values.setdefault("responso_account_id", self._responso_account().id or False)
+                    values.setdefault("responso_source_id", self._responso_source().id or False)
+                elif values.get("responso_kind") == "buyer":
+                    del values["responso_kind"]
+        return super()._message_create(values_list)
+
     def _message_post_after_hook(self, message, msg_values):
         res = super()._message_post_after_hook(message, msg_values)
-        if self._responso_is_buyer_message(msg_values):
+        if msg_values.get("responso_kind") == "buyer":
             self._responso_handle_buyer_message(message, msg_values)
         elif self.responso_hold_reason and self._responso_is_agent_answer(msg_values):
             self.responso_hold_reason = False  # a person took over: the autoresponder may answer again later
@@ -109,21 +131,26 @@ class ResponsoAutoresponderMixin(models.AbstractModel):
         return bool(email) and email == buyer.email_normalized
 
     def _responso_handle_buyer_message(self, message, msg_values):
+        """Decide on a buyer message and store the outcome: a constant number of queries whatever the number of
+        workflows (compiled and cached), and no work at all when the company has none."""
         self.ensure_one()
-        account, source = self._responso_account(), self._responso_source()
-        message.sudo().write({"responso_kind": "buyer", "responso_account_id": account.id,
-                              "responso_source_id": source.id})
-        company = self._responso_company()
-        workflows = self.env["responso.workflow"].sudo()._responso_candidates(company)
-        if not workflows:
+        compiled = self.env["responso.workflow"]._responso_compiled(self._responso_company().id)
+        if not len(compiled.index):
             return
-        specs = workflows._responso_specs()
+        account = self._responso_account()
         now = fields.Datetime.now().replace(tzinfo=pytz.utc)
-        facts = self._responso_facts(message, msg_values, specs)
-        history = self._responso_history(message, account, now)
-        decisions = decide(specs, facts, now, history, self._responso_limits())
-        self.env["responso.reply"].sudo()._responso_apply_decisions(self, message, workflows, decisions)
-        self._responso_apply_guards(decisions, account)
+        limits = self._responso_limits()
+        facts = self._responso_facts(message, msg_values, account)
+        candidates = compiled.index.candidates(facts)
+        history, is_first = self._responso_history(message, account, now,
+                                                   history_horizon(compiled.index, limits, now))
+        facts = replace(facts, is_first_message=is_first, working_time=self._responso_working_time(
+            compiled.index.working_time_keys(candidates), facts.received_at))
+        outcome = compiled.index.decide(facts, now, history, limits, candidates=candidates)
+        inputs = {"facts": facts_to_data(facts), "history": history_to_data(history),
+                  "limits": limits_to_data(limits), "now": now.isoformat()}
+        self.env["responso.reply"].sudo()._responso_apply_outcome(self, message, compiled, outcome, inputs)
+        self._responso_apply_guards([outcome], account)
 
     def _responso_apply_guards(self, decisions, account):
         """What the guards decided beyond this message: hold the thread for a human, pause the account."""
@@ -146,44 +173,61 @@ class ResponsoAutoresponderMixin(models.AbstractModel):
             account_per_hour=int(params.get_param("responso_autoresponder.cap_account_hour", 100)),
         )
 
-    def _responso_history(self, message, account, now):
-        """What the autoresponder already did around this message, in two queries."""
+    def _responso_history(self, message, account, now, horizon):
+        """(History, whether this is the buyer's first message to the account), in one query. Every part is
+        bounded in time (nothing older than `horizon` can change a decision) or by the thread, and served by an
+        index (see responso.reply and mail.message ``init``), so its cost does not grow with the past."""
         buyer = self._responso_buyer()
-        naive_now = now.replace(tzinfo=None)
+        naive = now.replace(tzinfo=None)
+        body = message.body or ""
+        company = self._responso_company()
         self.env["responso.reply"].flush_model()
+        self.env["responso.account"].flush_model(["responso_paused"])
         self.env.cr.execute(SQL(
-            """SELECT count(*) FILTER (WHERE res_model = %(model)s AND res_id = %(res_id)s AND send_at >= %(day)s),
-                      max(sent_at) FILTER (WHERE res_model = %(model)s AND res_id = %(res_id)s AND state = 'sent'),
-                      max(COALESCE(sent_at, send_at)) FILTER (WHERE buyer_id = %(buyer)s
-                                                             AND COALESCE(account_id, 0) = %(account)s),
-                      count(*) FILTER (WHERE account_id = %(account)s AND send_at >= %(hour)s)
-                 FROM responso_reply
-                WHERE state IN ('scheduled', 'sending', 'sent')
-                  AND ((res_model = %(model)s AND res_id = %(res_id)s)
-                       OR buyer_id = %(buyer)s OR account_id = %(account)s)""",
-            model=self._name, res_id=self.id, buyer=buyer.id or 0, account=account.id or 0,
-            day=naive_now - timedelta(days=1), hour=naive_now - timedelta(hours=1)))
-        conversation_day, conversation_last, buyer_last, account_hour = self.env.cr.fetchone()
+            """SELECT conversation.day_count, conversation.last_sent, buyer.last_reply, account.hour_count,
+                      COALESCE((SELECT responso_paused FROM responso_account WHERE id = %(account)s), false),
+                      EXISTS(SELECT 1 FROM mail_message
+                              WHERE responso_kind = 'buyer' AND author_id = %(buyer)s AND id != %(message)s
+                                AND %(account_match)s),
+                      %(same_body)s
+                 FROM (SELECT count(*) FILTER (WHERE send_at >= %(day)s) AS day_count,
+                              max(sent_at) FILTER (WHERE state = 'sent') AS last_sent
+                         FROM responso_reply
+                        WHERE res_id = %(res_id)s AND res_model = %(model)s AND send_at >= %(two_days)s
+                          AND state IN ('scheduled', 'sending', 'sent')) AS conversation,
+                      (SELECT max(COALESCE(sent_at, send_at)) AS last_reply
+                         FROM responso_reply
+                        WHERE buyer_id = %(buyer)s AND %(reply_account)s AND send_at >= %(horizon)s
+                          AND state IN ('scheduled', 'sending', 'sent')) AS buyer,
+                      (SELECT count(*) AS hour_count
+                         FROM responso_reply
+                        WHERE account_id = %(account)s AND send_at >= %(hour)s
+                          AND state IN ('scheduled', 'sending', 'sent')) AS account""",
+            model=self._name, res_id=self.id, buyer=buyer.id or 0, account=account.id or 0, message=message.id,
+            day=naive - timedelta(days=1), two_days=naive - timedelta(days=2), hour=naive - timedelta(hours=1),
+            horizon=horizon.replace(tzinfo=None),
+            reply_account=SQL("account_id = %s", account.id) if account else SQL("account_id IS NULL"),
+            # a returning buyer in a new thread is not "first"; without an account, the company's messages count
+            account_match=SQL("responso_account_id = %s", account.id) if account else SQL(
+                "responso_account_id IS NULL AND (record_company_id = %s OR record_company_id IS NULL)", company.id),
+            # a machine repeating itself (short texts such as "ok?" are left out: people repeat those)
+            same_body=SQL(
+                """EXISTS(SELECT 1 FROM mail_message WHERE res_id = %s AND model = %s AND id != %s AND body = %s)""",
+                self.id, self._name, message.id, body) if len(html2plaintext(body).strip()) >= 20 else SQL("false"),
+        ))
+        (conversation_day, conversation_last, buyer_last, account_hour, paused, earlier,
+         same_body) = self.env.cr.fetchone()
         blocked = buyer.responso_autoreply_blocked_until
         return History(
-            last_reply_to_buyer=buyer_last and buyer_last.replace(tzinfo=pytz.utc),
-            last_reply_in_conversation=conversation_last and conversation_last.replace(tzinfo=pytz.utc),
+            last_reply_to_buyer=buyer_last.replace(tzinfo=pytz.utc) if buyer_last else None,
+            last_reply_in_conversation=conversation_last.replace(tzinfo=pytz.utc) if conversation_last else None,
             conversation_replies_24h=conversation_day,
             account_replies_1h=account_hour if account else 0,
-            same_body_seen=self._responso_same_body_seen(message),
+            same_body_seen=same_body,
             held_for_human=self.responso_hold_reason or None,
-            account_paused=bool(account.responso_paused),
-            buyer_blocked_until=blocked and blocked.replace(tzinfo=pytz.utc),
-        )
-
-    def _responso_same_body_seen(self, message):
-        """An earlier message of the thread with exactly this text: a machine repeating itself (short texts such
-        as "ok?" are left out: people repeat those)."""
-        if len(html2plaintext(message.body or "").strip()) < 20:
-            return False
-        return bool(self.env["mail.message"].sudo().search_count([
-            ("model", "=", self._name), ("res_id", "=", self.id), ("id", "!=", message.id),
-            ("body", "=", message.body)], limit=1))
+            account_paused=paused,
+            buyer_blocked_until=blocked.replace(tzinfo=pytz.utc) if blocked else None,
+        ), not earlier
 
     def _responso_signal(self, message, msg_values):
         """The automatic-message signal of this message: from the mail gateway's headers, from the connector,
@@ -194,51 +238,30 @@ class ResponsoAutoresponderMixin(models.AbstractModel):
             return AutomaticSignal(strength, rule)
         return detect_in_text(message.subject or "", html2plaintext(message.body or "")[:2000])
 
-    def _responso_facts(self, message, msg_values, specs):
-        """Snapshot of the message for the engine; a constant number of queries whatever the workflows."""
-        account, source, buyer = self._responso_account(), self._responso_source(), self._responso_buyer()
+    def _responso_facts(self, message, msg_values, account):
+        """Snapshot of the message for the engine, without working time (added for the candidates only)."""
+        source = self._responso_source()
         # an e-mail is judged when it reaches us (its Date header is the sender's clock); a polled marketplace
         # message by the time the marketplace gives it
         if message.message_type == "email":
             received_at = fields.Datetime.now().replace(tzinfo=pytz.utc)
         else:
             received_at = message.date.replace(tzinfo=pytz.utc)
-        integration = source.integration_id
-        labels = {("source", source.id): source.display_name, ("account", account.id): account.display_name,
-                  ("integration", integration.id): integration.display_name}
-        working_time = {}
-        for calendar_id, tz in {key for spec in specs for key in spec.working_time_keys()}:
-            working_time[(calendar_id, tz)] = self._responso_in_working_time(calendar_id, tz, received_at)
+        # ids only: names are looked up when a decision is explained, not for every message
         return MessageFacts(
             message_id=message.id,
             received_at=received_at,
             source=source.id or None,
-            integration=integration.id or None,
+            integration=self._responso_integration().id or None,
             account=account.id or None,
-            is_first_message=self._responso_is_first_message(message, account, buyer),
             automatic_signal=self._responso_signal(message, msg_values),
-            working_time=working_time,
-            labels=labels,
         )
 
-    def _responso_is_first_message(self, message, account, buyer):
-        """The first message this sender ever wrote to this account (a returning buyer in a new thread is not
-        "first"). Without an account, the company's messages count instead."""
-        domain = [("responso_kind", "=", "buyer"), ("author_id", "=", buyer.id), ("id", "!=", message.id)]
-        if account:
-            domain.append(("responso_account_id", "=", account.id))
-        else:
-            domain += [("responso_account_id", "=", False),
-                       ("record_company_id", "in", [self._responso_company().id, False])]
-        return not self.env["mail.message"].sudo().search_count(domain, limit=1)
-
-    def _responso_in_working_time(self, calendar_id, tz, moment):
-        """Whether `moment` is working time of the calendar (attendances minus time off, public holidays
-        included), seen in `tz`: resource.calendar does the work."""
-        calendar = self.env["resource.calendar"].sudo().browse(calendar_id)
-        intervals = calendar._work_intervals_batch(
-            moment - timedelta(hours=1), moment + timedelta(hours=1), tz=pytz.timezone(tz))[False]
-        return any(start <= moment < stop for start, stop, _meta in intervals)
+    def _responso_working_time(self, keys, moment):
+        """Whether `moment` is working time, for each (calendar, tz) that a candidate workflow asks about."""
+        calendars = self.env["resource.calendar"].sudo()
+        return {(calendar_id, tz): calendars.browse(calendar_id)._responso_is_working_time(moment, tz)
+                for calendar_id, tz in keys}
 
     def responso_post_buyer_message(self, body, external_id=False, date=False, attachments=None,
                                     auto_signal=None):

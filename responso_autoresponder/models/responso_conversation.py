@@ -1,5 +1,5 @@
 from odoo import _, api, fields, models
-from odoo.tools import email_normalize
+from odoo.tools import SQL, email_normalize
 
 
 class ResponsoConversation(models.Model):
@@ -30,7 +30,8 @@ class ResponsoConversation(models.Model):
                                  default=lambda self: self.env.company)
     state = fields.Selection([("open", "Open"), ("closed", "Closed")], default="open", required=True,
                              tracking=True)
-    last_message_date = fields.Datetime(compute="_compute_last_message_date", store=True)
+    last_message_date = fields.Datetime(readonly=True, default=fields.Datetime.now, copy=False,
+                                        help="Date of the newest message in the chatter.")
     reply_ids = fields.One2many("responso.reply", "conversation_id", string="Automatic Replies")
     decision_ids = fields.One2many("responso.decision", "conversation_id", string="Autoresponder Decisions")
     reply_count = fields.Integer(compute="_compute_reply_count")
@@ -39,11 +40,6 @@ class ResponsoConversation(models.Model):
         ("external_thread_unique", "UNIQUE(account_id, source_id, external_thread_id)",
          "This marketplace thread already has a conversation."),
     ]
-
-    @api.depends("message_ids.date")
-    def _compute_last_message_date(self):
-        for conversation in self:
-            conversation.last_message_date = max(conversation.message_ids.mapped("date"), default=False)
 
     def _compute_reply_count(self):
         counts = dict(self.env["responso.reply"]._read_group(
@@ -67,6 +63,18 @@ class ResponsoConversation(models.Model):
             if agents:
                 conversation.message_subscribe(partner_ids=agents.ids)
         return conversations
+
+    def _message_post_after_hook(self, message, msg_values):
+        # one conditional UPDATE, instead of a stored compute that reads every message of the thread
+        self.env.cr.execute(SQL(
+            """UPDATE responso_conversation SET last_message_date = %(date)s
+                WHERE id = %(id)s AND (last_message_date IS NULL OR last_message_date < %(date)s)""",
+            date=message.date, id=self.id))
+        self.invalidate_recordset(["last_message_date"])
+        return super()._message_post_after_hook(message, msg_values)
+
+    def _responso_integration(self):
+        return self.integration_id  # stored: no need to read the source
 
     def _responso_is_open(self):
         return self.state == "open"

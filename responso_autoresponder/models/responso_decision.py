@@ -1,15 +1,25 @@
-from odoo import _, api, fields, models
+from datetime import datetime
 
-from ..engine import Reason
+from odoo import _, api, fields, models
+from odoo.tools import SQL, create_index
+
+from ..engine import Reason, decide
+from ..engine.snapshot import facts_from_data, history_from_data, limits_from_data
 
 
 class ResponsoDecision(models.Model):
-    """Why a workflow answered a buyer message, or why not: one row per workflow and buyer message."""
+    """What the autoresponder did with one buyer message, and why: one row per message, whatever the number of
+    workflows.
+
+    The row keeps the outcome (which workflow answers and when, or why none does), the workflows whose
+    conditions also held (skipped: one answer per message), and the engine's inputs (facts, history, limits)
+    with the snapshot of the workflows it saw. Every workflow's reason is rebuilt from those by running the
+    engine again (`_responso_lines`), word for word, even after the workflows were edited."""
 
     _name = "responso.decision"
     _description = "Autoresponder Decision"
     _order = "id desc"
-    _rec_name = "workflow_name"
+    _rec_name = "reason"
 
     message_id = fields.Many2one("mail.message", string="Buyer Message", required=True, index=True,
                                  ondelete="cascade", readonly=True)
@@ -18,20 +28,41 @@ class ResponsoDecision(models.Model):
     conversation_id = fields.Many2one("responso.conversation", index="btree_not_null", readonly=True,
                                       ondelete="cascade")
     company_id = fields.Many2one("res.company", required=True, index=True, readonly=True)
-    workflow_id = fields.Many2one("responso.workflow", index=True, ondelete="set null", readonly=True,
-                                  context={"active_test": False})
-    workflow_name = fields.Char("Workflow Name", required=True, readonly=True,
+    workflow_id = fields.Many2one("responso.workflow", string="Workflow", index="btree_not_null",
+                                  ondelete="set null", readonly=True, context={"active_test": False},
+                                  help="The workflow that answers (or that a guard stopped).")
+    workflow_name = fields.Char("Workflow Name", readonly=True,
                                 help="Kept when the workflow is renamed or deleted.")
     answers = fields.Boolean("Answered", readonly=True)
+    send_at = fields.Datetime("Reply Due", readonly=True)
     reason_code = fields.Char(required=True, readonly=True)
     reason_params = fields.Json(readonly=True)
     reason = fields.Char(compute="_compute_reason")
+    skipped_workflow_ids = fields.Json(
+        "Skipped Workflows", readonly=True,
+        help="Ids of the workflows whose conditions held too, but that did not answer: one answer per message.")
+    workflow_count = fields.Integer("Active Workflows", readonly=True)
+    evaluated_count = fields.Integer("Evaluated Workflows", readonly=True,
+                                     help="Workflows that could apply to the message's account, source and "
+                                          "integration; the others were ruled out by the index.")
+    snapshot_key = fields.Char(readonly=True, help="The workflows as they were when deciding.")
+    inputs = fields.Json(readonly=True, help="What the engine saw: the message's facts, history and limits.")
+    legacy_lines = fields.Json(readonly=True, help="Per-workflow reasons of decisions made before version 1.1.")
+    explanation_html = fields.Html("Every Workflow", compute="_compute_explanation_html", sanitize=False)
+
+    def init(self):
+        super().init()
+        # skipped counters per workflow: a containment lookup in this list, not a scan of every decision
+        create_index(self.env.cr, "responso_decision_skipped_workflows_gin", self._table,
+                     ["skipped_workflow_ids jsonb_path_ops"], method="gin",
+                     where="skipped_workflow_ids IS NOT NULL")
 
     @api.model
     def _reason_texts(self):
         """The engine's reason templates, in the reader's language (same codes and placeholders)."""
         return {
             "matched": _("all conditions hold (%(count)s)"),
+            "no_match": _("no workflow applies (%(count)s active)"),
             "not_one_of": _("%(subject)s %(actual)s is not one of %(expected)s"),
             "one_of_excluded": _("%(subject)s %(actual)s is one of the excluded %(expected)s"),
             "not_first_message": _("not the first message of this buyer to this account"),
@@ -53,22 +84,139 @@ class ResponsoDecision(models.Model):
             "account_cap": _("cap reached: %(count)s in 1 h on this account"),
             "too_long": _("message of %(length)s characters, %(channel)s accepts %(limit)s"),
             "contact_details": _("%(channel)s forbids contact details and links in buyer messages: %(found)s"),
+            "error": _("autoresponder error: %(error)s"),
         }
+
+    def _responso_reason_text(self, code, params, _cache=None):
+        """A reason in the reader's language; `_cache` keeps the lookup tables across many reasons."""
+        cache = _cache if _cache is not None else {}
+        if "texts" not in cache:
+            cache["texts"] = self._reason_texts()
+            cache["kinds"] = dict(
+                self.env["responso.workflow.condition"]._fields["kind"]._description_selection(self.env))
+        params = dict(params or {})
+        if "subject" in params:
+            params["subject"] = cache["kinds"].get(params["subject"], params["subject"])
+        if code in ("weekday_not_in", "weekday_excluded"):
+            # the engine names days in English; show them in the reader's language
+            if "days" not in cache:
+                cache["days"] = {day.with_context(lang="en_US").name: day.name
+                                 for day in self.env["responso.weekday"].search([])}
+            days = cache["days"]
+            params["actual"] = days.get(params.get("actual"), params.get("actual"))
+            params["expected"] = [days.get(day, day) for day in params.get("expected", [])]
+        return Reason(code, params).text(cache["texts"])
 
     @api.depends("reason_code", "reason_params")
     @api.depends_context("lang")
     def _compute_reason(self):
-        texts = self._reason_texts()
-        kinds = dict(self.env["responso.workflow.condition"]._fields["kind"]._description_selection(self.env))
-        days = None
+        cache = {}
         for decision in self:
-            params = dict(decision.reason_params or {})
-            if "subject" in params:
-                params["subject"] = kinds.get(params["subject"], params["subject"])
-            if decision.reason_code in ("weekday_not_in", "weekday_excluded"):
-                # the engine names days in English; show them in the reader's language
-                days = days or {day.with_context(lang="en_US").name: day.name
-                                for day in self.env["responso.weekday"].search([])}
-                params["actual"] = days.get(params.get("actual"), params.get("actual"))
-                params["expected"] = [days.get(day, day) for day in params.get("expected", [])]
-            decision.reason = Reason(decision.reason_code, params).text(texts)
+            decision.reason = self._responso_reason_text(decision.reason_code, decision.reason_params, cache)
+
+    @api.model
+    def _responso_migrate_legacy_rows(self):
+        """Version 1.0 stored one row per workflow and message: fold them into one row per message, keeping
+        every workflow's line as it was written (upgrade to 1.1)."""
+        self.env.cr.execute(SQL(
+            """WITH legacy AS (
+                   SELECT * FROM responso_decision WHERE inputs IS NULL AND legacy_lines IS NULL
+               ), grouped AS (
+                   SELECT message_id,
+                          jsonb_agg(jsonb_build_object(
+                              'workflow_id', workflow_id, 'workflow_name', workflow_name, 'answers', answers,
+                              'reason_code', reason_code, 'reason_params', reason_params, 'send_at', NULL)
+                              ORDER BY id) AS lines,
+                          COALESCE(min(id) FILTER (WHERE answers),
+                                   min(id) FILTER (WHERE reason_code IN %(stopped)s), min(id)) AS keep_id,
+                          jsonb_agg(workflow_id ORDER BY id)
+                              FILTER (WHERE reason_code = 'already_answered' AND workflow_id IS NOT NULL) AS skipped,
+                          count(*) AS workflows,
+                          bool_or(answers OR reason_code IN %(stopped)s) AS chosen,
+                          count(DISTINCT reason_code) = 1 AND min(reason_code) IN %(message_level)s AS blocked
+                     FROM legacy GROUP BY message_id
+               ), folded AS (
+                   UPDATE responso_decision d
+                      SET legacy_lines = g.lines, skipped_workflow_ids = g.skipped,
+                          workflow_count = g.workflows, evaluated_count = g.workflows,
+                          workflow_id = CASE WHEN g.chosen THEN d.workflow_id END,
+                          workflow_name = CASE WHEN g.chosen THEN d.workflow_name END,
+                          reason_code = CASE WHEN g.chosen OR g.blocked THEN d.reason_code ELSE 'no_match' END,
+                          reason_params = CASE WHEN g.chosen OR g.blocked THEN d.reason_params
+                                               ELSE jsonb_build_object('count', g.workflows) END
+                     FROM grouped g
+                    WHERE d.id = g.keep_id
+                RETURNING d.id
+               )
+               DELETE FROM responso_decision d
+                USING legacy
+                WHERE d.id = legacy.id AND d.id NOT IN (SELECT id FROM folded)""",
+            stopped=("throttled", "conversation_cap", "account_cap"),
+            message_level=("automatic_message", "held_for_human", "too_old", "account_paused", "buyer_bounced")))
+        self.env.invalidate_all()
+
+    # ------------------------------------------------------------------
+    # Every workflow's reason, rebuilt
+    # ------------------------------------------------------------------
+    def _responso_lines(self):
+        """One dict per workflow active at the time, in sequence order: workflow_id, workflow_name, answers,
+        reason_code, reason_params, send_at. Rebuilt by running the engine on the stored inputs."""
+        self.ensure_one()
+        if self.legacy_lines:
+            return [dict(line) for line in self.legacy_lines]
+        if not self.inputs or not self.snapshot_key:
+            return []
+        try:
+            specs = self.env["responso.workflow.snapshot"]._responso_specs(self.snapshot_key, self.company_id.id)
+        except KeyError:
+            return []
+        data = self.inputs
+        received_at = datetime.fromisoformat(data["facts"]["received_at"])
+        facts_data = dict(data["facts"], labels=self._responso_labels(data["facts"]))
+        facts = facts_from_data(facts_data, working_time=_WorkingTime(self.env, received_at))
+        now = datetime.fromisoformat(data["now"])
+        decisions = decide(specs, facts, now, history_from_data(data["history"]), limits_from_data(data["limits"]))
+        names = {spec.id: spec.name for spec in specs}
+        return [{"workflow_id": d.workflow_id, "workflow_name": names[d.workflow_id], "answers": d.answers,
+                 "reason_code": d.reason.code, "reason_params": d.reason.params, "send_at": d.send_at}
+                for d in decisions]
+
+    def _responso_labels(self, facts_data):
+        """Names of the message's source, account and integration, as the reasons show them."""
+        labels = []
+        for kind, model in (("source", "responso.source"), ("account", "responso.account"),
+                            ("integration", "responso.integration")):
+            if facts_data.get(kind):
+                record = self.env[model].sudo().with_context(active_test=False).browse(facts_data[kind]).exists()
+                labels.append([kind, facts_data[kind], record.display_name if record else f"#{facts_data[kind]}"])
+        return labels
+
+    @api.depends("inputs", "legacy_lines", "snapshot_key")
+    @api.depends_context("lang")
+    def _compute_explanation_html(self):
+        for decision in self:
+            lines = decision._responso_lines()
+            cache = {}
+            rows = [(line["workflow_name"], line["answers"],
+                     self._responso_reason_text(line["reason_code"], line["reason_params"], cache))
+                    for line in lines]
+            decision.explanation_html = self.env["ir.qweb"]._render(
+                "responso_autoresponder.responso_decision_explanation", {"rows": rows}) if rows else False
+
+
+class _WorkingTime(dict):
+    """Working-time facts that the hot path did not need (workflows ruled out by the index), computed on demand
+    from the calendar when a decision is explained."""
+
+    def __init__(self, env, moment):
+        super().__init__()
+        self._env = env
+        self._moment = moment
+
+    def __missing__(self, key):
+        calendar_id, tz_name = key
+        calendar = self._env["resource.calendar"].sudo().browse(calendar_id).exists()
+        value = bool(calendar) and calendar._responso_is_working_time(self._moment, tz_name)
+        self[key] = value
+        return value
+

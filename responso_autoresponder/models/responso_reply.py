@@ -6,7 +6,7 @@ from psycopg2.extensions import TransactionRollbackError
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, create_index
 
 from ..connectors.http import ClosedConversation, MarketplaceError, TransientError
 
@@ -60,36 +60,50 @@ class ResponsoReply(models.Model):
          "A workflow action answers a buyer message at most once."),
     ]
 
+    def init(self):
+        super().init()
+        # the history a buyer message reads (mixin ``_responso_history``) and the sender's next due row: each an
+        # index range over recent live rows, however long the past
+        live = "state IN ('scheduled', 'sending', 'sent')"
+        for name, columns, where in (
+            ("responso_reply_thread_recent_idx", ["res_id", "res_model", "send_at"], live),
+            ("responso_reply_buyer_recent_idx", ["buyer_id", "account_id", "send_at"], live),
+            ("responso_reply_account_recent_idx", ["account_id", "send_at"], live),
+            ("responso_reply_due_idx", ["send_at", "sequence", "id"], "state = 'scheduled'"),
+        ):
+            create_index(self.env.cr, name, self._table, columns, where=where)
+
     # ------------------------------------------------------------------
     # Queueing (called from the buyer message hook)
     # ------------------------------------------------------------------
     @api.model
-    def _responso_apply_decisions(self, record, message, workflows, decisions):
-        """Store every decision with its reason, queue the winner's actions, and wake the sender."""
-        by_id = {workflow.id: workflow for workflow in workflows}
+    def _responso_apply_outcome(self, record, message, compiled, outcome, inputs):
+        """Store the message's decision (one row) and queue the answering workflow's actions, then wake the
+        sender: two INSERTs at most, whatever the number of workflows."""
         conversation_id = record.id if record._name == "responso.conversation" else False
-        company = record._responso_company()
         common = {"res_model": record._name, "res_id": record.id, "conversation_id": conversation_id,
-                  "company_id": company.id}
-        self.env["responso.decision"].create([
-            dict(common, message_id=message.id, workflow_id=decision.workflow_id,
-                 workflow_name=by_id[decision.workflow_id].name, answers=decision.answers,
-                 reason_code=decision.reason.code, reason_params=decision.reason.params)
-            for decision in decisions
-        ])
-        replies_vals = [
-            dict(common, trigger_message_id=message.id, workflow_id=decision.workflow_id,
-                 workflow_name=by_id[decision.workflow_id].name, action_id=action.id, sequence=action.sequence,
-                 buyer_id=record._responso_buyer().id, account_id=record._responso_account().id,
-                 send_at=fields.Datetime.to_datetime(decision.send_at.replace(tzinfo=None)))
-            for decision in decisions if decision.answers
-            for action in by_id[decision.workflow_id].action_ids
-        ]
-        if not replies_vals:
+                  "company_id": record._responso_company().id}
+        decision = outcome.decision
+        spec = decision and compiled.index.spec(decision.workflow_id)
+        send_at = decision and decision.send_at and fields.Datetime.to_datetime(decision.send_at.replace(tzinfo=None))
+        reason = outcome.reason
+        self.env["responso.decision"].create(dict(
+            common, message_id=message.id, workflow_id=decision and decision.workflow_id,
+            workflow_name=spec and spec.name, answers=outcome.answers, send_at=send_at if outcome.answers else False,
+            reason_code=reason.code, reason_params=reason.params,
+            skipped_workflow_ids=list(outcome.skipped) or None, workflow_count=outcome.total,
+            evaluated_count=outcome.evaluated, snapshot_key=compiled.snapshot_key, inputs=inputs))
+        if not outcome.answers:
             return self
-        replies = self.create(replies_vals)
-        self.env.ref("responso_autoresponder.ir_cron_send_due_replies")._trigger_list(
-            sorted({vals["send_at"] for vals in replies_vals}))
+        replies = self.create([
+            dict(common, trigger_message_id=message.id, workflow_id=decision.workflow_id, workflow_name=spec.name,
+                 action_id=action_id, sequence=sequence, buyer_id=record._responso_buyer().id,
+                 account_id=record._responso_account().id, send_at=send_at)
+            for action_id, sequence in compiled.actions[decision.workflow_id]
+        ])
+        # the cron's id from the registry cache (env.ref would check that it exists: one more query per message)
+        cron_id = self.env["ir.model.data"]._xmlid_to_res_id("responso_autoresponder.ir_cron_send_due_replies")
+        self.env["ir.cron"].browse(cron_id)._trigger(send_at)
         return replies
 
     # ------------------------------------------------------------------

@@ -1,10 +1,10 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
-from odoo.tools import html2plaintext
+from odoo.tools import SQL, html2plaintext
 
 from odoo.addons.base.models.res_partner import _tz_get
 
-from ..engine import UnknownTimezone, WorkflowSpec, check_timezone
+from ..engine import UnknownTimezone, check_timezone
 from ..engine.content_rules import check_message
 from ..engine.throttle import DEFAULT_INTERVAL_MINUTES
 
@@ -83,19 +83,30 @@ class ResponsoWorkflow(models.Model):
         return list(dict.fromkeys(errors)), list(dict.fromkeys(warnings))
 
     def _compute_stats(self):
+        """Sent: replies delivered. Skipped: messages whose conditions this workflow met without answering
+        (another workflow answered first, or throttling / a cap stopped it). Last triggered: last answer."""
+        ids = [workflow.id for workflow in self if workflow.id]
         sent = dict(self.env["responso.reply"].sudo()._read_group(
-            [("workflow_id", "in", self.ids), ("state", "=", "sent")], ["workflow_id"], ["__count"]))
-        decisions = {
+            [("workflow_id", "in", ids), ("state", "=", "sent")], ["workflow_id"], ["__count"]))
+        chosen = {
             (workflow, answers): (count, last)
             for workflow, answers, count, last in self.env["responso.decision"].sudo()._read_group(
-                [("workflow_id", "in", self.ids)], ["workflow_id", "answers"], ["__count", "create_date:max"])
+                [("workflow_id", "in", ids)], ["workflow_id", "answers"], ["__count", "create_date:max"])
         }
+        skipped_after = {}
+        if ids:
+            # a containment lookup per workflow, served by the GIN index on the skipped lists
+            self.env["responso.decision"].flush_model(["skipped_workflow_ids"])
+            self.env.cr.execute(SQL(
+                """SELECT w.id, (SELECT count(*) FROM responso_decision d
+                                  WHERE d.skipped_workflow_ids @> jsonb_build_array(w.id))
+                     FROM unnest(%s::int[]) AS w(id)""", ids))
+            skipped_after = dict(self.env.cr.fetchall())
         for workflow in self:
             workflow.sent_count = sent.get(workflow, 0)
-            skipped = decisions.get((workflow, False), (0, False))
-            matched = decisions.get((workflow, True), (0, False))
-            workflow.skipped_count = skipped[0]
-            workflow.last_triggered = matched[1]
+            stopped = chosen.get((workflow, False), (0, False))[0]
+            workflow.skipped_count = stopped + skipped_after.get(workflow.id, 0)
+            workflow.last_triggered = chosen.get((workflow, True), (0, False))[1]
 
     # ------------------------------------------------------------------
     # Constraints
@@ -193,28 +204,3 @@ class ResponsoWorkflow(models.Model):
             "view_mode": "form",
             "target": "current",
         }
-
-    # ------------------------------------------------------------------
-    # Engine glue
-    # ------------------------------------------------------------------
-    @api.model
-    def _responso_candidates(self, company):
-        """Active workflows of the company, with their lines prefetched (a constant number of queries)."""
-        workflows = self.search([("is_template", "=", False), ("company_id", "in", company.ids)])
-        workflows.condition_ids.mapped("summary")  # prefetch lines and their many2many values in batches
-        workflows.action_ids.mapped("sequence")
-        return workflows
-
-    def _responso_specs(self):
-        return [
-            WorkflowSpec(
-                id=workflow.id,
-                name=workflow.name,
-                sequence=workflow.sequence,
-                tz=workflow.tz,
-                conditions=tuple(line._responso_condition() for line in workflow.condition_ids),
-                action_count=len(workflow.action_ids),
-                interval_minutes=max(workflow.interval_minutes, 0),
-            )
-            for workflow in self
-        ]

@@ -1,3 +1,4 @@
+import functools
 from contextlib import nullcontext
 from datetime import datetime
 
@@ -106,8 +107,15 @@ class ResponsoCase(MailCommon):
             return conversation.message_post(body=body, author_id=author.id, message_type="comment",
                                              subtype_xmlid="mail.mt_comment", **kwargs)
 
-    def _decisions(self, message):
+    def _decision(self, message):
+        """The message's decision row (one per buyer message)."""
         return self.env["responso.decision"].search([("message_id", "=", message.id)])
+
+    def _decisions(self, message):
+        """Every active workflow's decision for the message, as the decision log explains it."""
+        decision = self._decision(message)
+        self.assertLessEqual(len(decision), 1, "one decision row per buyer message")
+        return DecisionLines(self.env, decision)
 
     def _replies(self, message):
         return self.env["responso.reply"].search([("trigger_message_id", "=", message.id)])
@@ -119,3 +127,62 @@ class ResponsoCase(MailCommon):
         with freeze_time(at) if at else nullcontext():
             return self.env["responso.reply"]._cron_send_due()
 
+
+class DecisionLine:
+    """One workflow's line of a decision's explanation, read like the record it used to be."""
+
+    def __init__(self, env, decision, line):
+        self._env, self.decision = env, decision
+        self.workflow_id = env["responso.workflow"].with_context(active_test=False).browse(
+            line["workflow_id"]).exists()
+        self.workflow_name = line["workflow_name"]
+        self.answers = line["answers"]
+        self.reason_code = line["reason_code"]
+        self.reason_params = line["reason_params"]
+
+    @property
+    def reason(self):
+        return self.decision._responso_reason_text(self.reason_code, self.reason_params)
+
+    def invalidate_recordset(self, fnames=None):
+        self.decision.invalidate_recordset()
+
+    def with_context(self, **context):
+        line = DecisionLine.__new__(DecisionLine)
+        line.__dict__.update(self.__dict__)
+        line.decision = self.decision.with_context(**context)
+        return line
+
+
+class DecisionLines(list):
+    """The lines of one decision's explanation, with the little recordset API the tests use."""
+
+    def __init__(self, env, decision):
+        super().__init__(DecisionLine(env, decision, line) for line in (decision._responso_lines() if decision else []))
+        self._empty_workflow = env["responso.workflow"]
+
+    def filtered(self, predicate):
+        test = (lambda line: getattr(line, predicate)) if isinstance(predicate, str) else predicate
+        lines = DecisionLines.__new__(DecisionLines)
+        list.__init__(lines, (line for line in self if test(line)))
+        lines._empty_workflow = self._empty_workflow
+        return lines
+
+    def _one(self):
+        if len(self) != 1:
+            raise ValueError(f"expected one decision line, got {len(self)}")
+        return self[0]
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        if name == "workflow_id":  # as a recordset's many2one: the union, empty when there is no line
+            return functools.reduce(lambda a, b: a | b, (line.workflow_id for line in self), self._empty_workflow)
+        return getattr(self._one(), name)
+
+    def with_context(self, **context):
+        return self._one().with_context(**context)
+
+    def invalidate_recordset(self, fnames=None):
+        for line in self:
+            line.invalidate_recordset(fnames)

@@ -3,42 +3,103 @@ from odoo.tests import tagged
 
 from .common import ResponsoCase, warsaw
 
-# Queries of a whole message_post by a buyer, including the autoresponder's decision and queueing.
-POST_QUERIES = 48
+# Queries of a whole message_post by a buyer on a conversation, with no workflow in the company
+POST_QUERIES_NO_WORKFLOW = 24
+# what the autoresponder adds to an answered message: the history (1), the decision (1), the reply (1), the
+# sending cron's wake-up (2: its row, the trigger)
+AUTORESPONDER_QUERIES = 5
 
 
 @tagged("post_install", "-at_install", "is_query_count")
 class TestDecisionQueries(ResponsoCase):
-    """The decision for a buyer message costs the same number of queries with 1 or 50 workflows."""
+    """A buyer message costs the same number of queries with 1, 100 or 1,000 workflows, and stores one decision
+    row whatever their number."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        Account = cls.env["responso.account"]
+        cls.other_accounts = Account.create([
+            {"name": f"Shop {index}", "integration_id": cls.int_allegro.id, "company_id": cls.company.id}
+            for index in range(10)])
+        cls.weekend = cls.env["responso.weekday"].search([("number", "in", (5, 6))])
 
     def _make_workflows(self, count):
-        weekend = self.env["responso.weekday"].search([("number", "in", (5, 6))])
+        """A seller's mix: workflows on other accounts and sources, by weekday and time window; the last one
+        matches the message."""
+        vals_list = []
         for index in range(count):
-            self._workflow(f"Workflow {index}", sequence=index, conditions=[
-                {"kind": "trigger", "trigger": "each_message"},
-                {"kind": "source", "source_ids": [Command.set((self.src_messages | self.src_email).ids)]},
-                {"kind": "account", "operator": "not_in", "account_ids": [Command.set(self.acc_amazon.ids)]},
-                {"kind": "weekday", "operator": "not_in", "weekday_ids": [Command.set(weekend.ids)]},
-                {"kind": "time_window", "time_from": 8.0, "time_to": 20.0},
-                {"kind": "delay", "delay_amount": 1},
-            ])
+            matching = index == count - 1
+            account = self.acc_allegro if matching else self.other_accounts[index % 10]
+            vals_list.append({
+                "name": f"Workflow {index}",
+                "description": "performance",
+                "company_id": self.company.id,
+                "tz": "Europe/Warsaw",
+                "sequence": index,
+                "interval_minutes": 0,
+                "condition_ids": [
+                    Command.create({"kind": "trigger", "trigger": "each_message"}),
+                    Command.create({"kind": "account", "account_ids": [Command.set(account.ids)]}),
+                    Command.create({"kind": "source", "source_ids": [
+                        Command.set((self.src_messages | self.src_email).ids)]}),
+                    Command.create({"kind": "weekday", "operator": "not_in",
+                                    "weekday_ids": [Command.set(self.weekend.ids)]}),
+                    Command.create({"kind": "time_window", "time_from": 8.0, "time_to": 20.0}),
+                ],
+                "action_ids": [Command.create({"body_html": "<p>We will answer within 24 hours.</p>"})],
+            })
+        return self.env["responso.workflow"].create(vals_list)
 
     def _post(self):
         return self._post_buyer(self.conv_allegro, at=warsaw(2026, 12, 1, 12, 0))
 
-    def _assert_post_queries(self, workflow_count):
-        self._make_workflows(workflow_count)
-        self._post()  # warm the registry and ormcaches up
+    def _measure(self, queries):
+        self._post()  # warm the registry caches up: compiled workflows, parameters
         self.env.flush_all()
         self.env.invalidate_all()
-        with self.assertQueryCount(POST_QUERIES):
-            message = self._post()
-        decisions = self.env["responso.decision"].search([("message_id", "=", message.id)])
-        self.assertEqual(len(decisions), workflow_count)
-        self.assertEqual(len(decisions.filtered("answers")), 1)
+        with self.assertQueryCount(queries):
+            return self._post()
+
+    def test_no_workflow_adds_no_autoresponder_work(self):
+        message = self._measure(POST_QUERIES_NO_WORKFLOW)
+        self.assertEqual(message.responso_kind, "buyer", "the role is set when the message is created")
+        self.assertFalse(self._decision(message))
+
+    def _assert_post_queries(self, workflow_count):
+        workflows = self._make_workflows(workflow_count)
+        message = self._measure(POST_QUERIES_NO_WORKFLOW + AUTORESPONDER_QUERIES)
+        decision = self._decision(message)
+        self.assertEqual(len(decision), 1, "one decision row per buyer message, whatever the workflows")
+        self.assertTrue(decision.answers)
+        self.assertEqual(decision.workflow_id, workflows[-1])
+        self.assertEqual(decision.workflow_count, workflow_count)
+        self.assertLessEqual(decision.evaluated_count, workflow_count // 10 + 1,
+                             "only the workflows of the message's account are evaluated")
+        lines = self._decisions(message)
+        self.assertEqual(len(lines), workflow_count, "the explanation still covers every workflow")
+        self.assertEqual(lines.filtered("answers").workflow_id, workflows[-1])
+        if workflow_count > 1:
+            self.assertEqual(lines[0].reason_code, "not_one_of")
+            self.assertIn("Shop Allegro is not one of Shop 0", lines[0].reason)
 
     def test_decision_queries_with_1_workflow(self):
         self._assert_post_queries(1)
 
-    def test_decision_queries_with_50_workflows(self):
-        self._assert_post_queries(50)
+    def test_decision_queries_with_100_workflows(self):
+        self._assert_post_queries(100)
+
+    def test_decision_queries_with_1000_workflows(self):
+        self._assert_post_queries(1000)
+
+    def test_editing_a_workflow_is_seen_by_the_next_message(self):
+        workflows = self._make_workflows(3)
+        self._post()
+        workflows[-1].active = False
+        message = self._post()
+        self.assertFalse(self._decision(message).answers, "the compiled workflows were refreshed")
+        workflows[-1].condition_ids.filtered(lambda c: c.kind == "time_window").time_to = 11.0
+        workflows[-1].active = True
+        message = self._post()
+        self.assertEqual(self._decisions(message).filtered(lambda line: line.workflow_id == workflows[-1]).reason_code,
+                         "outside_window")

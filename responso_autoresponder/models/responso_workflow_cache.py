@@ -1,0 +1,135 @@
+"""Compiled workflows, cached in the registry: a buyer message reads no workflow record.
+
+The company's active workflows become engine specs and an index once, kept by ``tools.ormcache`` until
+something they are made of changes (a workflow, a condition, an action, or a name shown in the decision log:
+account, source, integration, working-hours calendar). ``registry.clear_cache()`` invalidates every worker and
+server, as Odoo does for its own configuration. Each compiled configuration is also stored once as a snapshot, so
+that any decision can be explained later exactly as it was taken.
+"""
+
+from typing import NamedTuple
+
+from odoo import api, models, tools
+
+from ..engine import WorkflowIndex, WorkflowSpec
+from ..engine.snapshot import fingerprint, specs_to_data
+
+
+class CompiledWorkflows(NamedTuple):
+    """What the hot path needs of a company's workflows, as plain immutable data."""
+
+    index: WorkflowIndex
+    snapshot_key: str
+    actions: dict  # workflow id -> ((action id, sequence), ...)
+
+
+def _clear_compiled(env):
+    env.registry.clear_cache()
+
+
+class ResponsoWorkflow(models.Model):
+    _inherit = "responso.workflow"
+
+    @tools.ormcache("company_id")
+    def _responso_compiled(self, company_id):
+        """The active workflows of the company, compiled (cached until their configuration changes)."""
+        # a fixed environment: the cache is shared by every user and language
+        Workflow = self.env["responso.workflow"].sudo().with_context(lang="en_US", active_test=True)
+        workflows = Workflow.search([("is_template", "=", False), ("company_id", "=", company_id)])
+        workflows.condition_ids.mapped("kind")  # prefetch the lines of all workflows at once
+        workflows.action_ids.mapped("sequence")
+        specs = workflows._responso_specs()
+        data = specs_to_data(specs)
+        key = fingerprint(data)
+        self.env["responso.workflow.snapshot"]._responso_store(company_id, key, data)
+        actions = {workflow.id: tuple((action.id, action.sequence) for action in workflow.action_ids)
+                   for workflow in workflows}
+        return CompiledWorkflows(WorkflowIndex(specs), key, actions)
+
+    def _responso_specs(self):
+        return [
+            WorkflowSpec(
+                id=workflow.id,
+                name=workflow.name,
+                sequence=workflow.sequence,
+                tz=workflow.tz,
+                conditions=tuple(line._responso_condition() for line in workflow.condition_ids),
+                action_count=len(workflow.action_ids),
+                interval_minutes=max(workflow.interval_minutes, 0),
+            )
+            for workflow in self
+        ]
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        _clear_compiled(self.env)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        _clear_compiled(self.env)
+        return super().write(vals)
+
+    def unlink(self):
+        _clear_compiled(self.env)
+        return super().unlink()
+
+
+class _ClearsCompiledWorkflows(models.AbstractModel):
+    """Records whose changes change compiled workflows: their lines, and the names shown in reasons."""
+
+    _name = "responso.clears.compiled"
+    _description = "Invalidates compiled autoresponder workflows"
+    _responso_name_fields = ()  # only these fields matter (empty: any change)
+
+    def _responso_changes_compiled(self, vals):
+        return not self._responso_name_fields or any(name in vals for name in self._responso_name_fields)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self._responso_name_fields:
+            _clear_compiled(self.env)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if self._responso_changes_compiled(vals):
+            _clear_compiled(self.env)
+        return super().write(vals)
+
+    def unlink(self):
+        _clear_compiled(self.env)
+        return super().unlink()
+
+
+class ResponsoWorkflowCondition(models.Model):
+    _name = "responso.workflow.condition"
+    _inherit = ["responso.workflow.condition", "responso.clears.compiled"]
+
+
+class ResponsoWorkflowAction(models.Model):
+    _name = "responso.workflow.action"
+    _inherit = ["responso.workflow.action", "responso.clears.compiled"]
+    _responso_name_fields = ("sequence", "workflow_id", "action_type")  # the body is read when sending
+
+
+class ResponsoAccount(models.Model):
+    _name = "responso.account"
+    _inherit = ["responso.account", "responso.clears.compiled"]
+    _responso_name_fields = ("name",)
+
+
+class ResponsoSource(models.Model):
+    _name = "responso.source"
+    _inherit = ["responso.source", "responso.clears.compiled"]
+    _responso_name_fields = ("name", "integration_id")
+
+
+class ResponsoIntegration(models.Model):
+    _name = "responso.integration"
+    _inherit = ["responso.integration", "responso.clears.compiled"]
+    _responso_name_fields = ("name",)
+
+
+class ResourceCalendar(models.Model):
+    _name = "resource.calendar"
+    _inherit = ["resource.calendar", "responso.clears.compiled"]
+    _responso_name_fields = ("name",)

@@ -1,0 +1,178 @@
+"""WorkflowIndex: the same outcome as decide() over every workflow, evaluating only what can apply."""
+
+import json
+import random
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from responso_autoresponder.engine import Condition, MessageFacts, Reason, WorkflowIndex, WorkflowSpec, decide
+from responso_autoresponder.engine.index import history_horizon
+from responso_autoresponder.engine.loop_guard import HARD, SOFT, AutomaticSignal
+from responso_autoresponder.engine.snapshot import (
+    facts_from_data,
+    facts_to_data,
+    fingerprint,
+    history_from_data,
+    history_to_data,
+    limits_from_data,
+    limits_to_data,
+    specs_from_data,
+    specs_to_data,
+)
+from responso_autoresponder.engine.throttle import History, Limits
+
+ACCOUNTS, SOURCES, INTEGRATIONS, CALENDARS = range(1, 9), range(11, 16), range(21, 24), (31, 32)
+TIMEZONES = ("Europe/Warsaw", "UTC", "America/New_York")
+
+
+def random_condition(rng):
+    kind = rng.choice(("account", "source", "integration", "weekday", "time_window", "trigger", "delay",
+                       "working_hours"))
+    operator = rng.choice(("in", "not_in"))
+    if kind in ("account", "source", "integration"):
+        pool = {"account": ACCOUNTS, "source": SOURCES, "integration": INTEGRATIONS}[kind]
+        values = frozenset(rng.sample(list(pool), rng.randint(1, 3)))
+        return Condition(kind, operator, values, labels={v: f"{kind} {v}" for v in values})
+    if kind == "weekday":
+        return Condition(kind, operator, frozenset(rng.sample(range(7), rng.randint(1, 5))))
+    if kind == "time_window":
+        start, end = rng.sample(range(0, 24 * 60, 30), 2)
+        return Condition(kind, operator, start_minute=start, end_minute=end)
+    if kind == "trigger":
+        return Condition(kind, "in", frozenset([rng.choice(("first_message", "each_message"))]))
+    if kind == "working_hours":
+        return Condition(kind, operator, calendar=rng.choice(CALENDARS))
+    return Condition("delay", delay_minutes=rng.choice((0, 5, 60)))
+
+
+def random_workflows(rng, count):
+    return [WorkflowSpec(id=i, name=f"W{i}", sequence=rng.randint(1, 5), tz=rng.choice(TIMEZONES),
+                         conditions=tuple(random_condition(rng) for _ in range(rng.randint(1, 5))),
+                         action_count=rng.choice((1, 1, 1, 0)), interval_minutes=rng.choice((0, 60, 1440)))
+            for i in range(1, count + 1)]
+
+
+def random_facts(rng):
+    received = datetime(2026, 6, 1, tzinfo=timezone.utc) + timedelta(minutes=rng.randint(0, 14 * 24 * 60))
+    working = {(calendar, tz): rng.random() < 0.5 for calendar in CALENDARS for tz in TIMEZONES}
+    return MessageFacts(message_id=1, received_at=received, account=rng.choice(ACCOUNTS),
+                        source=rng.choice(SOURCES), integration=rng.choice(INTEGRATIONS),
+                        is_first_message=rng.random() < 0.5, working_time=working)
+
+
+@pytest.mark.parametrize("seed", range(300))
+def test_index_gives_the_outcome_of_decide_over_all_workflows(seed):
+    rng = random.Random(seed)
+    workflows, facts = random_workflows(rng, rng.randint(1, 40)), random_facts(rng)
+    history = History(last_reply_to_buyer=facts.received_at - timedelta(minutes=rng.choice((5, 100, 5000))))
+    now = facts.received_at + timedelta(seconds=30)
+    full = decide(workflows, facts, now, history)
+    outcome = WorkflowIndex(workflows).decide(facts, now, history)
+
+    first = next((d for d in full if d.answers or d.reason.code not in _FAILED), None)
+    assert (outcome.decision.workflow_id if outcome.decision else None) == (first.workflow_id if first else None)
+    if first is not None:
+        assert outcome.decision == first
+    assert list(outcome.skipped) == [d.workflow_id for d in full if d.reason.code == "already_answered"]
+    assert outcome.total == len(workflows)
+
+
+# reasons of workflows whose conditions do not all hold (or that cannot act)
+_FAILED = {"not_one_of", "one_of_excluded", "not_first_message", "weekday_not_in", "weekday_excluded",
+           "outside_window", "inside_window", "outside_working_hours", "inside_working_hours", "no_action",
+           "already_answered"}
+
+
+def test_a_message_evaluates_only_the_workflows_of_its_account():
+    workflows = [WorkflowSpec(id=i, name=f"W{i}", sequence=10, tz="UTC",
+                              conditions=(Condition("account", "in", frozenset([i % 100])),))
+                 for i in range(1, 10_001)]
+    index = WorkflowIndex(workflows)
+    facts = MessageFacts(message_id=1, received_at=datetime(2026, 6, 1, 12, tzinfo=timezone.utc), account=7)
+    outcome = index.decide(facts, facts.received_at)
+    assert outcome.evaluated == 100
+    assert outcome.decision.workflow_id == 7 and outcome.decision.answers
+    assert len(outcome.skipped) == 99
+    assert outcome.total == 10_000
+
+
+def test_exclusions_and_negations_keep_workflows_generic():
+    excluded = WorkflowSpec(id=1, name="not A", sequence=1, tz="UTC",
+                            conditions=(Condition("account", "not_in", frozenset([1])),))
+    intersect = WorkflowSpec(id=2, name="A and B", sequence=2, tz="UTC", conditions=(
+        Condition("account", "in", frozenset([1, 2])), Condition("account", "in", frozenset([2, 3]))))
+    index = WorkflowIndex([excluded, intersect])
+    at = datetime(2026, 6, 1, 12, tzinfo=timezone.utc)
+    assert [s.id for s in index.candidates(MessageFacts(1, at, account=1))] == [1]
+    assert [s.id for s in index.candidates(MessageFacts(1, at, account=2))] == [1, 2]
+    assert [s.id for s in index.candidates(MessageFacts(1, at, account=3))] == [1]
+
+
+def test_a_message_level_guard_evaluates_nothing():
+    spec = WorkflowSpec(id=1, name="W", sequence=1, tz="UTC",
+                        conditions=(Condition("trigger", "in", frozenset(["each_message"])),))
+    at = datetime(2026, 6, 1, 12, tzinfo=timezone.utc)
+    facts = MessageFacts(1, at, automatic_signal=AutomaticSignal(HARD, "Auto-Submitted: auto-replied"))
+    outcome = WorkflowIndex([spec]).decide(facts, at)
+    assert outcome.decision is None and outcome.evaluated == 0
+    assert outcome.reason == Reason("automatic_message", {"signal": "Auto-Submitted: auto-replied"})
+
+
+def test_no_match_reason_counts_the_workflows():
+    spec = WorkflowSpec(id=1, name="W", sequence=1, tz="UTC", conditions=(Condition("account", "in", frozenset([1])),))
+    at = datetime(2026, 6, 1, 12, tzinfo=timezone.utc)
+    outcome = WorkflowIndex([spec]).decide(MessageFacts(1, at, account=2), at)
+    assert outcome.reason.text() == "no workflow applies (1 active)"
+
+
+def test_history_horizon_covers_the_longest_interval_and_a_day():
+    at = datetime(2026, 6, 1, 12, tzinfo=timezone.utc)
+    week = WorkflowSpec(id=1, name="W", sequence=1, tz="UTC", interval_minutes=7 * 24 * 60)
+    assert history_horizon(WorkflowIndex([week]), Limits(), at) == at - timedelta(days=7)
+    assert history_horizon(WorkflowIndex([]), Limits(), at) == at - timedelta(days=1)
+
+
+# ---------------------------------------------------------------- snapshots
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_snapshot_round_trip_explains_the_same_way(seed):
+    rng = random.Random(seed)
+    workflows, facts = random_workflows(rng, 15), random_facts(rng)
+    facts = MessageFacts(**{**facts.__dict__, "labels": {("account", facts.account): "Shop", ("source", 11): "S"},
+                            "automatic_signal": AutomaticSignal(SOFT, "out of office") if seed % 3 == 0 else None})
+    history = History(last_reply_to_buyer=facts.received_at - timedelta(hours=3), conversation_replies_24h=1,
+                      held_for_human=None, buyer_blocked_until=None)
+    limits = Limits(conversation_per_day=5)
+    now = facts.received_at + timedelta(minutes=1)
+
+    data = json.loads(json.dumps({"specs": specs_to_data(workflows), "facts": facts_to_data(facts),
+                                  "history": history_to_data(history), "limits": limits_to_data(limits)}))
+    again = decide(specs_from_data(data["specs"]), facts_from_data(data["facts"]), now,
+                   history_from_data(data["history"]), limits_from_data(data["limits"]))
+    assert again == decide(workflows, facts, now, history, limits)
+
+
+def test_fingerprint_ignores_key_order_and_sees_any_change():
+    data = specs_to_data([WorkflowSpec(id=1, name="W", sequence=1, tz="UTC")])
+    same = json.loads(json.dumps(data))
+    assert fingerprint(data) == fingerprint(same)
+    same[0]["tz"] = "Europe/Warsaw"
+    assert fingerprint(data) != fingerprint(same)
+
+
+def test_missing_working_time_is_computed_on_demand():
+    at = datetime(2026, 6, 1, 12, tzinfo=timezone.utc)
+    data = facts_to_data(MessageFacts(1, at, working_time={(31, "UTC"): True}))
+    asked = []
+
+    class Lazy(dict):
+        def __missing__(self, key):
+            asked.append(key)
+            return False
+
+    facts = facts_from_data(data, working_time=Lazy())
+    assert facts.working_time[(31, "UTC")] is True
+    assert facts.working_time[(32, "UTC")] is False
+    assert asked == [(32, "UTC")]
