@@ -1,6 +1,6 @@
 """eBay client: the REST Message API (buyer conversations) and OAuth user tokens. Plain Python, no Odoo import.
 
-Sources (see /work/shared/marketplace-api-facts.md): E1 = eBay Message API reference (getConversations,
+Sources (keys defined, with their public URLs, in docs/marketplace-contract.md): E1 = eBay Message API reference (getConversations,
 getConversation, sendMessage and their types); E2 = eBay OAuth docs (authorization-code and refresh-token grants).
 
 Polling (`fetch_new_messages`):
