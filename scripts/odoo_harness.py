@@ -298,6 +298,7 @@ def cmd_test(args):
     ruff = subprocess.run([sys.executable, "-m", "ruff", "check", "."], cwd=REPO)
     status |= ruff.returncode != 0
     status |= run_pylint_odoo()
+    status |= run_oca_checks()
     junit = os.path.join(workdir, "pytest.xml")
     pytest = subprocess.run([sys.executable, "-m", "pytest", "-q", "tests", f"--junitxml={junit}"], cwd=REPO)
     plain = junit_counts(junit)
@@ -377,6 +378,23 @@ def run_pylint_odoo():
         return 1
     print(f"pylint-odoo: {len(failing)} message(s)")
     return 1 if failing else 0
+
+
+def run_oca_checks():
+    """OCA's module checks (XML headers, eval, deprecated nodes; PO files) on both addons; 1 on any message."""
+    print("== oca-checks-odoo-module, oca-checks-po", flush=True)
+    po_files = sorted(glob.glob(os.path.join(REPO, "responso_autoresponder*", "i18n", "*.po*")))
+    status = 0
+    for argv in ([sys.executable, "-c", "from oca_pre_commit_hooks.cli import main; main()", MODULE, DEMO_MODULE],
+                 [sys.executable, "-c", "from oca_pre_commit_hooks.cli_po import main; main()",
+                  "--disable=po-pretty-format"] + po_files):
+        proc = subprocess.run(argv, cwd=REPO, capture_output=True, text=True)
+        output = (proc.stdout + proc.stderr).strip()
+        if proc.returncode or output:
+            print(output or f"exit code {proc.returncode}")
+            status = 1
+    print(f"oca checks: {'FAILED' if status else 'ok'}")
+    return status
 
 
 def junit_counts(path):
