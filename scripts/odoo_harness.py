@@ -296,9 +296,8 @@ def cmd_test(args):
 
     print("== plain tests (no Odoo): ruff + pytest", flush=True)
     ruff = subprocess.run([sys.executable, "-m", "ruff", "check", "."], cwd=REPO)
-    status |= ruff.returncode != 0
-    status |= run_pylint_odoo()
-    status |= run_oca_checks()
+    lint = {"ruff": ruff.returncode != 0, "pylint-odoo": run_pylint_odoo(), "oca checks": run_oca_checks()}
+    status |= any(lint.values())
     junit = os.path.join(workdir, "pytest.xml")
     pytest = subprocess.run([sys.executable, "-m", "pytest", "-q", "tests", f"--junitxml={junit}"], cwd=REPO)
     plain = junit_counts(junit)
@@ -323,6 +322,7 @@ def cmd_test(args):
         status |= failed > 0 or passed == 0
 
     print("== counts")
+    print("lint: " + ", ".join(f"{name} {'FAILED' if bad else 'ok'}" for name, bad in lint.items()))
     total = [0, 0]
     for suite, result in counts.items():
         if result is None:
