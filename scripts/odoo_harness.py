@@ -294,10 +294,11 @@ def cmd_test(args):
     counts = {}
     status = 0
 
-    print("== plain tests (no Odoo): ruff + pytest", flush=True)
+    print("== ruff", flush=True)
     ruff = subprocess.run([sys.executable, "-m", "ruff", "check", "."], cwd=REPO)
     lint = {"ruff": ruff.returncode != 0, "pylint-odoo": run_pylint_odoo(), "oca checks": run_oca_checks()}
     status |= any(lint.values())
+    print("== plain tests (no Odoo): pytest", flush=True)
     junit = os.path.join(workdir, "pytest.xml")
     pytest = subprocess.run([sys.executable, "-m", "pytest", "-q", "tests", f"--junitxml={junit}"], cwd=REPO)
     plain = junit_counts(junit)
