@@ -4,3 +4,4 @@
 if __name__.startswith("odoo.addons."):
     from . import models
     from . import wizards
+    from .hooks import pre_init_hook

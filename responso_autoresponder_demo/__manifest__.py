@@ -10,6 +10,7 @@
     "license": "LGPL-3",
     "installable": True,
     "depends": ["responso_autoresponder"],
+    "pre_init_hook": "pre_init_hook",
     "demo": [
         "demo/responso_demo.xml",
     ],
