@@ -63,3 +63,9 @@ def test_no_reference_outside_the_repository():
             with open(path, encoding="utf-8") as fh:
                 for number, line in enumerate(fh, 1):
                     assert not pattern.search(line), f"{path}:{number}: {line.strip()}"
+
+
+def test_addon_readmes_follow_their_fragments():
+    check = subprocess.run([sys.executable, os.path.join(REPO, "scripts", "addon_readme.py"), "--check"],
+                           capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout
