@@ -216,7 +216,7 @@ def is_worth_echoing(line):
 def odoo_suite(odoo_argv, options, workdir):
     """Install the addon and its demo addon with demo data in a fresh database, run both addons' tests, then
     check the main addon's life cycle alone (install without demo, upgrade, no fake imported and no "Demo"
-    environment, uninstall) in a second one. Returns (passed, failed)."""
+    environment; the demo addon installed then uninstalled; uninstall) in a second one. Returns (passed, failed)."""
     local = None
     db = configured_postgres(options)
     if db is None:
@@ -255,20 +255,40 @@ def odoo_suite(odoo_argv, options, workdir):
             code = run_logged(common + extra + ["--log-level", "warn"], life_log, is_worth_echoing)
             print(f"life cycle: {label}: {'ok' if code == 0 else f'FAILED (exit {code}, see {life_log})'}")
             bad += code != 0
-        uninstall = subprocess.run(
-            odoo_argv + ["shell", "--addons-path", addons_path(options), "-d", lifecycle_db,
-                                             "--data-dir", os.path.join(workdir, "data"), "--log-level", "warn",
-                                             "--no-http"] + odoo_db_args(db),
-            input=("import sys\n"
-                   "print('FAKES', sorted(m for m in sys.modules if '.fakes' in m) or 'none')\n"
-                   "print('ENVIRONMENTS', [k for k, _v in env['responso.account']._fields['api_environment']"
-                   ".selection])\n"
-                   "mod = env['ir.module.module'].search([('name', '=', '%s')])\n"
-                   "mod.button_immediate_uninstall()\n"
-                   "env.cr.commit()\n"
-                   "print('UNINSTALLED', env['ir.module.module'].search([('name', '=', '%s')]).state)\n"
-                   "print('LEFT', env['ir.model'].search_count([('model', '=like', 'responso.%%')]))\n")
-            % (MODULE, MODULE), capture_output=True, text=True, cwd=REPO, timeout=900)
+        def shell(script):
+            return subprocess.run(
+                odoo_argv + ["shell", "--addons-path", addons_path(options), "-d", lifecycle_db, "--data-dir",
+                             os.path.join(workdir, "data"), "--log-level", "warn", "--no-http"] + odoo_db_args(db),
+                input=script, capture_output=True, text=True, cwd=REPO, timeout=900)
+
+        # The demo addon comes and goes: its accounts fall back to Production, the main addon stays whole.
+        code = run_logged(common + ["-d", lifecycle_db, "-i", DEMO_MODULE, "--without-demo", "all",
+                                    "--log-level", "warn"], life_log, is_worth_echoing)
+        demo = shell("account = env['responso.account'].create({'name': 'Life cycle demo', 'integration_id': "
+                     "env.ref('responso_autoresponder.integration_allegro').id, 'api_environment': 'demo'})\n"
+                     "env.cr.commit()\n"
+                     "env['ir.module.module'].search([('name', '=', '%s')]).button_immediate_uninstall()\n"
+                     "env.cr.commit()\n" % DEMO_MODULE) if code == 0 else None
+        uninstall = shell(
+            "import sys\n"
+            "print('FAKES', sorted(m for m in sys.modules if '.fakes' in m) or 'none')\n"
+            "print('ENVIRONMENTS', [k for k, _v in env['responso.account']._fields['api_environment'].selection])\n"
+            "print('DEMO', env['ir.module.module'].search([('name', '=', '%s')]).state)\n"
+            "print('FELL BACK TO', env['responso.account'].search([('name', '=', 'Life cycle demo')])"
+            ".api_environment)\n"
+            "mod = env['ir.module.module'].search([('name', '=', '%s')])\n"
+            "mod.button_immediate_uninstall()\n"
+            "env.cr.commit()\n"
+            "print('UNINSTALLED', env['ir.module.module'].search([('name', '=', '%s')]).state)\n"
+            "print('LEFT', env['ir.model'].search_count([('model', '=like', 'responso.%%')]))\n"
+            % (DEMO_MODULE, MODULE, MODULE))
+        demo_ok = demo is not None and demo.returncode == 0 and "DEMO uninstalled" in uninstall.stdout \
+            and "FELL BACK TO production" in uninstall.stdout
+        print(f"life cycle: demo addon installed then uninstalled, its accounts back in Production: "
+              f"{'ok' if demo_ok else 'FAILED'}")
+        bad += not demo_ok
+        if not demo_ok and demo is not None:
+            print(demo.stdout[-2000:], demo.stderr[-2000:])
         alone = "FAKES none" in uninstall.stdout and "ENVIRONMENTS" in uninstall.stdout \
             and "'demo'" not in uninstall.stdout
         print(f"life cycle: without the demo addon, no fake imported and no Demo environment: "
