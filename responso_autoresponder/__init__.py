@@ -1,5 +1,7 @@
-# Odoo imports addons as odoo.addons.<name>; plain Python (pytest, benchmarks) imports only engine/ and
-# connectors/, which never import Odoo, so the Odoo layer is loaded only inside Odoo.
+# Inside Odoo this package is imported as odoo.addons.responso_autoresponder, and loads its Odoo layer.
+# Plain Python (pytest, benchmarks, scripts) imports it as responso_autoresponder to reach engine/ and
+# connectors/, which never import Odoo: there the Odoo layer must not load, since importing it would import
+# odoo (absent, or not configured, outside an Odoo server).
 if __name__.startswith("odoo.addons."):
     from . import controllers
     from . import models

@@ -1,4 +1,4 @@
-"""The Allegro client (connectors/allegro.py) against FakeAllegro (connectors/fakes/allegro_server.py).
+"""The Allegro client (connectors/allegro/) against FakeAllegro (responso_autoresponder_demo/fakes/).
 
 No test really sleeps: backoff, send pacing and device-flow polling go through injected sleeps and clocks; only
 the timeout tests wait for real (a few 50 ms read timeouts).
@@ -13,13 +13,6 @@ import requests
 
 from responso_autoresponder.connectors.allegro import BETA_V1, DEVICE_GRANT, PUBLIC_V1, AllegroClient
 from responso_autoresponder.connectors.common import MemoryTokenStore, Token
-from responso_autoresponder.connectors.fakes.allegro_server import (
-    BETA,
-    DISPUTE_CONFLICT_MESSAGE,
-    PUBLIC,
-    START,
-    FakeAllegro,
-)
 from responso_autoresponder.connectors.http import (
     AuthError,
     ClosedConversation,
@@ -30,6 +23,13 @@ from responso_autoresponder.connectors.http import (
     TransientError,
 )
 from responso_autoresponder.engine.loop_guard import marketplace_author_signal
+from responso_autoresponder_demo.fakes.allegro_server import (
+    BETA,
+    DISPUTE_CONFLICT_MESSAGE,
+    PUBLIC,
+    START,
+    FakeAllegro,
+)
 
 UTC = timezone.utc
 REDIRECT = "https://odoo.example.com/responso/allegro/callback"

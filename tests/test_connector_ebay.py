@@ -1,4 +1,4 @@
-"""connectors/ebay.py (and connectors/common.py) against the local fake eBay (connectors/fakes/ebay_server.py)."""
+"""connectors/ebay.py (and connectors/common.py) against the fake eBay (responso_autoresponder_demo/fakes/)."""
 
 import json
 import threading
@@ -15,7 +15,6 @@ from responso_autoresponder.connectors.ebay import (
     SANDBOX_ROOT,
     EbayClient,
 )
-from responso_autoresponder.connectors.fakes.ebay_server import API, TOKEN_PATH, FakeEbay
 from responso_autoresponder.connectors.http import (
     AuthError,
     HttpClient,
@@ -25,6 +24,7 @@ from responso_autoresponder.connectors.http import (
     TransientError,
 )
 from responso_autoresponder.engine.loop_guard import HARD, marketplace_author_signal
+from responso_autoresponder_demo.fakes.ebay_server import API, TOKEN_PATH, FakeEbay
 
 UTC = timezone.utc
 

@@ -14,7 +14,7 @@ from dateutil.parser import isoparse
 
 from .http import AuthError, MalformedResponse
 
-EXPIRY_MARGIN = timedelta(seconds=60)  # a token expiring this soon is refreshed before use (SPEC.md)
+EXPIRY_MARGIN = timedelta(seconds=60)  # a token expiring this soon is refreshed before use (docs/connectors.md)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """eBay client: the REST Message API (buyer conversations) and OAuth user tokens. Plain Python, no Odoo import.
 
-Sources (see /work/shared/marketplace-api-facts.md): E1 = eBay Message API reference (getConversations,
-getConversation, sendMessage and their types); E2 = eBay OAuth docs (authorization-code and refresh-token grants).
+Sources (keys defined, with their public URLs, in docs/marketplace-contract.md): E1 = eBay Message API reference
+(getConversations, getConversation, sendMessage and their types); E2 = eBay OAuth docs (authorization-code and
+refresh-token grants).
 
 Polling (`fetch_new_messages`):
 * only conversations of type FROM_MEMBERS are listed and read; FROM_EBAY conversations (system messages from

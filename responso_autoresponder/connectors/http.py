@@ -2,7 +2,7 @@
 
 One `HttpClient` per marketplace account: it owns one `requests.Session` and sends every call with a timeout.
 
-Retry policy (connectors/SPEC.md):
+Retry policy (docs/connectors.md):
 * GET/HEAD/OPTIONS retry on 5xx, connection errors and timeouts, at most `retries` times, sleeping
   `backoff * 2**attempt * random.uniform(0.5, 1.5)` seconds between attempts (exponential backoff with jitter);
 * other methods (POST…) retry only when the request surely never left this machine (the TCP connection could

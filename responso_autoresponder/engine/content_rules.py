@@ -1,6 +1,6 @@
 """What a marketplace accepts in a seller's message, checked when a workflow is saved (not when sending).
 
-Limits per channel come from the sources (marketplace-api-facts.md: Allegro A1 `NewMessageInThread.text`
+Limits per channel come from the sources (docs/marketplace-contract.md: Allegro A1 `NewMessageInThread.text`
 maxLength 2,000 and `MessageRequest.text` maxLength 20,000). eBay's member-to-member policy and Amazon's
 Buyer-Seller Messaging rules forbid contact details and links in buyer messages: a warning, since some links
 (order pages) are allowed.

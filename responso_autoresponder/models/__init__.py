@@ -8,7 +8,12 @@ from . import responso_weekday
 from . import responso_integration
 from . import responso_source
 from . import responso_account
-from . import responso_account_connector
+from . import responso_account_api
+from . import responso_account_oauth
+from . import responso_account_cron
+from . import responso_account_polling
+from . import responso_account_intake
+from . import responso_account_sending
 from . import responso_autoresponder_mixin
 from . import responso_conversation
 from . import responso_workflow

@@ -21,7 +21,7 @@ class ResponsoSource(models.Model):
     plain_text = fields.Boolean(help="The marketplace shows plain text: formatted messages are converted, "
                                      "links kept readable.")
     forbids_contact_details = fields.Boolean(
-        "Forbids Contact Details", help="The marketplace's rules forbid links, e-mail addresses and phone numbers "
+        help="The marketplace's rules forbid links, e-mail addresses and phone numbers "
                                         "in messages to buyers: workflows warn about them.")
 
     def _responso_rules(self):

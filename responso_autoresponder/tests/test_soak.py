@@ -78,7 +78,6 @@ class TestWeekendSoak(ResponsoCase):
                     sent, conversation = self._run(template, source, headers)
                     _logger.info("soak %s, headers %s: %s automatic replies in %s h (cap %s), held: %s",
                                  template, headers, sent, HOURS, limit, conversation.responso_hold_reason)
-                    print(f"soak {template} headers={headers}: {sent} automatic replies in {HOURS} h")
                     if headers:
                         self.assertEqual(sent, 1)
                     else:

@@ -2,7 +2,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from ..connectors.http import MarketplaceError
-from ..models.responso_account_connector import AccountTokenStore
+from ..models.responso_account_token_store import AccountTokenStore
 
 
 class ResponsoAccountConnectWizard(models.TransientModel):

@@ -24,12 +24,5 @@ class ResponsoBuyerMessageWizard(models.TransientModel):
 
     def action_post(self):
         self.ensure_one()
-        conversation = self.conversation_id
-        account = conversation.account_id
-        if account.sudo().api_environment == "demo" and account._responso_connected() \
-                and conversation.external_thread_id:
-            # demo mode: the message travels through the fake marketplace and the real connector
-            account.sudo()._responso_demo_buyer_message(conversation, self.body)
-        else:
-            conversation.responso_post_buyer_message(Markup(plaintext2html(self.body)))
+        self.conversation_id.responso_post_buyer_message(Markup(plaintext2html(self.body)))
         return {"type": "ir.actions.act_window_close"}

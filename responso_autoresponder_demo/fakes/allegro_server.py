@@ -1,6 +1,6 @@
 """A local fake Allegro (OAuth host and REST API on one port) on 127.0.0.1, for the connector tests.
 
-It follows /work/shared/marketplace-api-facts.md (source keys A1–A5):
+It follows docs/marketplace-contract.md (source keys A1–A5, defined there with their public URLs):
 * OAuth (A1 securitySchemes, A5): POST /auth/oauth/token with HTTP Basic client credentials, parameters in the
   query string or a form body: grant_type authorization_code (one-time codes, redirect_uri must match),
   refresh_token (a new pair each time; the old refresh token then gives 400 {"error": "invalid_grant",

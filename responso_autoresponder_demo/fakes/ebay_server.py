@@ -1,6 +1,6 @@
 """A local fake eBay (OAuth token endpoint + Message API) on 127.0.0.1, for the connector tests.
 
-It follows the contract in /work/shared/marketplace-api-facts.md (E1 Message API, E2 OAuth):
+It follows docs/marketplace-contract.md (E1 Message API, E2 OAuth; public URLs there):
 * POST /identity/v1/oauth2/token: Basic client credentials; grant_type authorization_code (one-time codes,
   redirect_uri must match) or refresh_token (no new refresh token in the answer, as E2 shows); a bad code or
   refresh token gives 400 {"error": "invalid_grant", "error_description": …}, bad client credentials 401;
@@ -24,12 +24,15 @@ expire_access_token(). `requests` records what the client sent.
 import base64
 import itertools
 import json
+import logging
 import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
+
+_logger = logging.getLogger(__name__)
 
 UTC = timezone.utc
 TOKEN_PATH = "/identity/v1/oauth2/token"
@@ -323,7 +326,7 @@ class FakeEbay:
             handler.end_headers()
             handler.wfile.write(raw)
         except (BrokenPipeError, ConnectionResetError):
-            pass  # the client gave up (timeout test)
+            _logger.debug("the client gave up before the reply (timeout test)")
 
     def _route(self, request, *, strip):
         if request.method == "POST" and request.path == TOKEN_PATH:

@@ -1,0 +1,1 @@
+from . import responso_account

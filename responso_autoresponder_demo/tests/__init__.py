@@ -1,0 +1,2 @@
+from . import test_connectors
+from . import test_demo_mode

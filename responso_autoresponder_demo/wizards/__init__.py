@@ -1,0 +1,1 @@
+from . import responso_buyer_message_wizard
