@@ -24,7 +24,7 @@ class MailMessage(models.Model):
         [("hard", "Automatic"), ("soft", "Probably automatic")], string="Signal Strength", readonly=True)
 
     def init(self):
-        super().init()
+        res = super().init()
         # exactly once: re-polls, overlapping polls and gateway retries cannot store a marketplace message twice
         self.env.cr.execute(SQL(
             """CREATE UNIQUE INDEX IF NOT EXISTS mail_message_responso_external_unique
@@ -33,3 +33,4 @@ class MailMessage(models.Model):
         # "first message of the buyer to this account": an index lookup among that author's buyer messages
         create_index(self.env.cr, "mail_message_responso_buyer_author_idx", self._table,
                      ["author_id", "responso_account_id"], where="responso_kind = 'buyer'")
+        return res

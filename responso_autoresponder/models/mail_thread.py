@@ -51,9 +51,10 @@ class MailThread(models.AbstractModel):
                            loop_tag=self._responso_loop_tag(), addresses=tuple(sorted(addresses)))
 
     def _routing_handle_bounce(self, email_message, message_dict):
-        super()._routing_handle_bounce(email_message, message_dict)
+        res = super()._routing_handle_bounce(email_message, message_dict)
         bounced = message_dict.get("bounced_message")
         partner = message_dict.get("bounced_partner")
         if bounced and partner and bounced.sudo().responso_kind == "auto_reply":
             until = fields.Datetime.now() + timedelta(days=BOUNCE_BLOCK_DAYS)
             partner.sudo().write({"responso_autoreply_blocked_until": until})
+        return res

@@ -337,7 +337,7 @@ class ResponsoAutoresponderMixin(models.AbstractModel):
                 email_from=company.email_formatted or author.name, responso_kind="auto_reply",
                 responso_external_id=external_id, responso_source_id=self._responso_source().id,
                 responso_account_id=account.id)
-        # Amazon accepts replies only from the seller's registered sender address (marketplace-api-facts.md M4)
+        # Amazon accepts replies only from the seller's registered sender address (docs/marketplace-contract.md M4)
         email_from = account.sender_email or company.email_formatted or company.alias_domain_id.default_from_email
         if not email_from:
             raise UserError(_("Set an e-mail address on the company %(company)s: automatic replies are sent from it.",

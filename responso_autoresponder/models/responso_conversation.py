@@ -17,12 +17,12 @@ class ResponsoConversation(models.Model):
     _responso_source_field = "source_id"
 
     name = fields.Char("Subject", required=True, tracking=True)
-    account_id = fields.Many2one("responso.account", string="Account", index=True, tracking=True, check_company=True)
+    account_id = fields.Many2one("responso.account", index=True, tracking=True, check_company=True)
     source_id = fields.Many2one(
-        "responso.source", string="Source", required=True, index=True, ondelete="restrict",
+        "responso.source", required=True, index=True, ondelete="restrict",
         default=lambda self: self.env.ref("responso_autoresponder.source_email", raise_if_not_found=False))
     integration_id = fields.Many2one(related="source_id.integration_id", store=True, index=True)
-    buyer_id = fields.Many2one("res.partner", string="Buyer", required=True, index=True, tracking=True)
+    buyer_id = fields.Many2one("res.partner", required=True, index=True, tracking=True)
     external_thread_id = fields.Char("External Thread ID", index="btree_not_null", copy=False,
                                      help="The thread's identifier on the marketplace.")
     order_ref = fields.Char("Order Reference", index="trigram", tracking=True)

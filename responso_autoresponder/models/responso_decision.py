@@ -28,10 +28,10 @@ class ResponsoDecision(models.Model):
     conversation_id = fields.Many2one("responso.conversation", index="btree_not_null", readonly=True,
                                       ondelete="cascade")
     company_id = fields.Many2one("res.company", required=True, index=True, readonly=True)
-    workflow_id = fields.Many2one("responso.workflow", string="Workflow", index="btree_not_null",
+    workflow_id = fields.Many2one("responso.workflow", index="btree_not_null",
                                   ondelete="set null", readonly=True, context={"active_test": False},
                                   help="The workflow that answers (or that a guard stopped).")
-    workflow_name = fields.Char("Workflow Name", readonly=True,
+    workflow_name = fields.Char(readonly=True,
                                 help="Kept when the workflow is renamed or deleted.")
     answers = fields.Boolean("Answered", readonly=True)
     send_at = fields.Datetime("Reply Due", readonly=True)
@@ -51,11 +51,12 @@ class ResponsoDecision(models.Model):
     explanation_html = fields.Html("Every Workflow", compute="_compute_explanation_html", sanitize=False)
 
     def init(self):
-        super().init()
+        res = super().init()
         # skipped counters per workflow: a containment lookup in this list, not a scan of every decision
         create_index(self.env.cr, "responso_decision_skipped_workflows_gin", self._table,
                      ["skipped_workflow_ids jsonb_path_ops"], method="gin",
                      where="skipped_workflow_ids IS NOT NULL")
+        return res
 
     @api.model
     def _reason_texts(self):
