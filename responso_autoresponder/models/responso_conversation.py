@@ -1,6 +1,16 @@
 from odoo import _, api, fields, models
 from odoo.tools import email_normalize
 
+# plain field paths, safe for every manager (mail.render.mixin renders them without evaluating code)
+RESPONSO_PLACEHOLDERS = (
+    "object.buyer_id.name",
+    "object.order_ref",
+    "object.account_id.name",
+    "object.source_id.name",
+    "object.company_id.name",
+    "object.external_thread_id",
+)
+
 
 class ResponsoConversation(models.Model):
     """One buyer thread on one account: its messages live in the chatter."""
@@ -67,6 +77,12 @@ class ResponsoConversation(models.Model):
             if agents:
                 conversation.message_subscribe(partner_ids=agents.ids)
         return conversations
+
+    @api.model
+    def mail_allowed_qweb_expressions(self):
+        # The placeholders workflow messages document: with Odoo's rendering restriction on, a manager who is not
+        # a Mail Template Editor may save exactly these (rendered without eval); anything else stays refused.
+        return super().mail_allowed_qweb_expressions() + RESPONSO_PLACEHOLDERS
 
     def _responso_is_open(self):
         return self.state == "open"
