@@ -10,3 +10,4 @@ from . import test_soak
 from . import test_concurrency
 from . import test_connectors
 from . import test_placeholders
+from . import test_timezone
