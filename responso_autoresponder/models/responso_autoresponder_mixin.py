@@ -134,6 +134,8 @@ class ResponsoAutoresponderMixin(models.AbstractModel):
             self.sudo().message_post(
                 body=_("The autoresponder stays silent in this conversation until an agent answers: %(reason)s.",
                        reason=held.params["reason"]),
+                author_id=self.env.ref("responso_autoresponder.partner_autoresponder").id,
+                email_from=self._responso_company().email_formatted or None,
                 message_type="comment", subtype_xmlid="mail.mt_note")
         capped = reasons.get("account_cap")
         if capped and account:

@@ -87,6 +87,29 @@ class ResponsoConversation(models.Model):
     def _responso_is_open(self):
         return self.state == "open"
 
+    # ------------------------------------------------------------------
+    # Notifications: the account's agents work conversations in Discuss
+    # ------------------------------------------------------------------
+    def _notify_get_recipients(self, message, msg_vals=False, **kwargs):
+        msg_vals = msg_vals or {}
+        author_id = msg_vals.get("author_id") or message.author_id.id
+        own = kwargs.get("notify_author") or self.env.context.get("mail_notify_author")
+        if not own and author_id and author_id != self.env.user.partner_id.id:
+            # posted on someone else's behalf (the buyer by a connector or "Simulate", the Autoresponder): Odoo
+            # would skip the user who posted it as if they were the author; only the real author is skipped
+            recipients = super()._notify_get_recipients(message, msg_vals, **dict(kwargs, notify_author=True))
+            recipients = [data for data in recipients if data["id"] != author_id]
+        else:
+            recipients = super()._notify_get_recipients(message, msg_vals, **kwargs)
+        # agents (the account's team follows its conversations) get them in the Discuss inbox whatever their e-mail
+        # preference: a buyer message e-mailed to agents is noise, and a failing mail server flags every one of them.
+        # Read from the recipient data Odoo already fetched: no query on the hot path.
+        agent_group = self.env["ir.model.data"]._xmlid_to_res_id("responso_autoresponder.group_responso_user")
+        for data in recipients:
+            if data["notif"] == "email" and not data["share"] and agent_group in data["groups"]:
+                data["notif"] = "inbox"
+        return recipients
+
     def action_close(self):
         self.write({"state": "closed"})
 

@@ -11,3 +11,4 @@ from . import test_concurrency
 from . import test_connectors
 from . import test_placeholders
 from . import test_timezone
+from . import test_agents
