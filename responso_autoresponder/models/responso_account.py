@@ -1,4 +1,4 @@
-from odoo import _, fields, models
+from odoo import fields, models
 
 
 class ResponsoAccount(models.Model):
@@ -53,10 +53,13 @@ class ResponsoAccount(models.Model):
             account.write({"responso_paused": True, "responso_pause_reason": reason})
             managers = self.env.ref("responso_autoresponder.group_responso_manager").users.filtered(
                 lambda user, account=account: account.company_id in user.company_ids)
-            # written by the Autoresponder, so every manager is told, the one whose action tripped the cap too
-            account.with_context(mail_notify_author=True).message_post(
-                body=_("Automatic replies of %(account)s are paused: %(reason)s. Check the conversations, then "
-                       "resume them from the account.", account=account.name, reason=reason),
+            # written by the Autoresponder (in the company's language, whoever's action tripped the cap), so every
+            # manager is told, the one whose action tripped it too
+            author = account.with_context(lang=account.company_id.partner_id.lang or self.env.lang,
+                                          mail_notify_author=True)
+            author.message_post(
+                body=author.env._("Automatic replies of %(account)s are paused: %(reason)s. Check the conversations, "
+                                  "then resume them from the account.", account=account.name, reason=reason),
                 author_id=self.env.ref("responso_autoresponder.partner_autoresponder").id,
                 email_from=account.company_id.email_formatted or None, partner_ids=managers.partner_id.ids,
                 message_type="comment", subtype_xmlid="mail.mt_comment")

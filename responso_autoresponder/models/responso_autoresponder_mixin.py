@@ -9,7 +9,7 @@ from odoo import _, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, email_normalize, html2plaintext
 
-from ..engine import MessageFacts, decide
+from ..engine import MessageFacts, Reason, decide
 from ..engine.loop_guard import LOOP_HEADER, AutomaticSignal, detect_in_text
 from ..engine.throttle import History, Limits
 
@@ -126,20 +126,42 @@ class ResponsoAutoresponderMixin(models.AbstractModel):
         self._responso_apply_guards(decisions, account)
 
     def _responso_apply_guards(self, decisions, account):
-        """What the guards decided beyond this message: hold the thread for a human, pause the account."""
+        """What the guards decided beyond this message: hold the thread for a human, pause the account.
+
+        The notes and reasons they leave are stored texts: written in the company's language, whoever (a cron, a
+        connector, the mail gateway) brought the message."""
         reasons = {decision.reason.code: decision.reason for decision in decisions}
-        held = reasons.get("held_for_human")
-        if held and not self.responso_hold_reason:
-            self.sudo().responso_hold_reason = held.params["reason"]
+        held = not self.responso_hold_reason and reasons.get("held_for_human")
+        capped = account and reasons.get("account_cap")
+        if not (held or capped):
+            return
+        company = self._responso_company()
+        thread = self.with_context(lang=company.partner_id.lang or self.env.lang)
+        if held:
+            reason = thread._responso_hold_text(held.params)
+            self.sudo().responso_hold_reason = reason
             self.sudo().message_post(
-                body=_("The autoresponder stays silent in this conversation until an agent answers: %(reason)s.",
-                       reason=held.params["reason"]),
+                body=thread.env._("The autoresponder stays silent in this conversation until an agent answers: "
+                                  "%(reason)s.", reason=reason),
                 author_id=self.env.ref("responso_autoresponder.partner_autoresponder").id,
-                email_from=self._responso_company().email_formatted or None,
+                email_from=company.email_formatted or None,
                 message_type="comment", subtype_xmlid="mail.mt_note")
-        capped = reasons.get("account_cap")
-        if capped and account:
-            account.sudo()._responso_pause(_("%(count)s automatic replies in one hour", count=capped.params["count"]))
+        if capped:
+            account.sudo()._responso_pause(thread.env._("%(count)s automatic replies in one hour",
+                                                        count=capped.params["count"]))
+
+    def _responso_hold_text(self, held_params):
+        """Why a conversation is held for a human (the ``held_for_human`` reason's parameters), in the context's
+        language: the engine gives a code and its parameters; other holds (an out-of-office text quoted from the
+        message, a stored hold) keep their text."""
+        texts = {
+            "echo": self.env._("answered %(seconds)s s after our automatic reply"),
+            "same_text": self.env._("same text as an earlier message"),
+        }
+        code = held_params.get("hold")
+        if code in texts:
+            return Reason(code, held_params.get("hold_params") or {}).text(texts)
+        return held_params.get("reason") or ""
 
     def _responso_limits(self):
         params = self.env["ir.config_parameter"].sudo()
@@ -302,8 +324,9 @@ class ResponsoAutoresponderMixin(models.AbstractModel):
         buyer = self._responso_buyer()
         account = self._responso_account()
         transport = self._responso_transport()
-        subject = _("Automatic reply: %(subject)s",
-                    subject=reply.trigger_message_id.subject or self.display_name)
+        # the subject goes to the buyer with the body: in the body's language, not the sending cron's
+        subject = self.with_context(lang=self._responso_reply_lang()).env._(
+            "Automatic reply: %(subject)s", subject=reply.trigger_message_id.subject or self.display_name)
         post = self.with_context(responso_auto_reply=True, mail_create_nosubscribe=True, mail_post_autofollow=False)
         author = self.env.ref("responso_autoresponder.partner_autoresponder")
         if transport == "api":

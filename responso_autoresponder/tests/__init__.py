@@ -12,3 +12,4 @@ from . import test_connectors
 from . import test_placeholders
 from . import test_timezone
 from . import test_agents
+from . import test_translations
