@@ -1,4 +1,12 @@
-from odoo import fields, models
+from odoo import api, fields, models
+
+from odoo.addons.base.models.res_partner import _lang_get
+
+from ..engine.language import SITE_LANGUAGES
+
+
+def _site_get(self):
+    return [(site, site) for site in SITE_LANGUAGES]
 
 
 class ResponsoAccount(models.Model):
@@ -17,11 +25,25 @@ class ResponsoAccount(models.Model):
         "res.users", string="Agents", domain=[("share", "=", False)],
         help="Agents follow this account's conversations and get its buyer messages in their Discuss inbox.")
     active = fields.Boolean(default=True)
+    marketplace_site = fields.Selection(
+        _site_get, string="Marketplace Site", compute="_compute_marketplace_site", store=True, readonly=False,
+        help="The site this account sells on (amazon.fr, allegro.pl…): its buyers' language when their message "
+             "is too short to tell and their contact has none.")
+    lang = fields.Selection(
+        _lang_get, string="Language",
+        help="Language of automatic replies when neither the buyer's message, the buyer nor the site tells it.")
     responso_paused = fields.Boolean(
         "Automatic Replies Paused", tracking=True, copy=False,
         help="Set when a cap on automatic replies tripped: nothing is sent until a manager resumes.")
     responso_pause_reason = fields.Char("Pause Reason", readonly=True, copy=False)
     conversation_count = fields.Integer(compute="_compute_conversation_count")
+
+    @api.depends("integration_id")
+    def _compute_marketplace_site(self):
+        # Allegro accounts sell on allegro.pl unless told otherwise; other marketplaces have a site per country
+        for account in self:
+            default = "allegro.pl" if account.integration_id.code == "allegro" else False
+            account.marketplace_site = account.marketplace_site or default
 
     def _compute_conversation_count(self):
         counts = dict(self.env["responso.conversation"]._read_group(

@@ -10,6 +10,7 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL, email_normalize, html2plaintext
 
 from ..engine import MessageFacts, Reason, decide
+from ..engine.language import SITE_LANGUAGES, choose_language, detect_language
 from ..engine.loop_guard import LOOP_HEADER, AutomaticSignal, detect_in_text
 from ..engine.throttle import History, Limits
 
@@ -311,8 +312,29 @@ class ResponsoAutoresponderMixin(models.AbstractModel):
         return transport
 
     def _responso_reply_lang(self):
-        buyer = self._responso_buyer()
-        return buyer.lang or self._responso_company().partner_id.lang or self.env.lang
+        return self._responso_reply_lang_reason()[0]
+
+    def _responso_reply_lang_reason(self, message=None, action=None):
+        """(lang, why): the language of the automatic reply to `message` and why (a key of responso.reply's
+        ``lang_reason``). The first that applies: the language the message is written in (detected in its text),
+        the buyer's, the marketplace site's, the account's, the company's; with `action`, only a language its
+        message exists in (the source, or a translation of ``body_html``) is taken."""
+        self.ensure_one()
+        buyer, account, company = self._responso_buyer(), self._responso_account(), self._responso_company()
+        installed = {code for code, _name in self.env["res.lang"].get_installed()}
+        has_text = None
+        if action:
+            written = set(action._fields["body_html"]._get_stored_translations(action) or ())
+            has_text = written.__contains__ if written else None
+        candidates = [
+            (detect_language(html2plaintext(message.body or "")[:2000]) if message else None, "message"),
+            (buyer.lang, "buyer"),
+            (SITE_LANGUAGES.get(account.marketplace_site or ""), "site"),
+            (account.lang, "account"),
+            (company.partner_id.lang, "company"),
+            ("en_US", "default"),
+        ]
+        return choose_language(candidates, installed, has_text) or (self.env.lang or "en_US", "default")
 
     def _responso_deliver_reply(self, body, reply):
         """Post the automatic reply in the chatter and send it through the record's channel.
@@ -325,7 +347,7 @@ class ResponsoAutoresponderMixin(models.AbstractModel):
         account = self._responso_account()
         transport = self._responso_transport()
         # the subject goes to the buyer with the body: in the body's language, not the sending cron's
-        subject = self.with_context(lang=self._responso_reply_lang()).env._(
+        subject = self.with_context(lang=reply.lang or self._responso_reply_lang()).env._(
             "Automatic reply: %(subject)s", subject=reply.trigger_message_id.subject or self.display_name)
         post = self.with_context(responso_auto_reply=True, mail_create_nosubscribe=True, mail_post_autofollow=False)
         author = self.env.ref("responso_autoresponder.partner_autoresponder")

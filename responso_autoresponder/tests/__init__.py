@@ -13,3 +13,4 @@ from . import test_placeholders
 from . import test_timezone
 from . import test_agents
 from . import test_translations
+from . import test_reply_language

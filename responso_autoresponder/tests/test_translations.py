@@ -42,7 +42,8 @@ class TestLocalisedTexts(ResponsoCase):
             cls.env["res.lang"]._activate_lang(lang)
         cls.env["ir.module.module"]._load_module_terms([MODULE], ["fr_FR", "pl_PL"], overwrite=True)
         cls.company.partner_id.lang = "fr_FR"
-        cls._workflow("Each message")
+        cls._workflow("Each message").action_ids.update_field_translations(
+            "body_html", {"fr_FR": "<p>Nous répondons sous 24 heures.</p>"})
 
     def test_hold_reason_and_note_in_the_company_language(self):
         at = warsaw(2026, 12, 1, 12, 0)
@@ -89,3 +90,4 @@ class TestLocalisedTexts(ResponsoCase):
         self.assertEqual(reply.state, "sent", reply.error)
         self.assertEqual(reply.reply_message_id.subject, "Réponse automatique : Invoice")
         self.assertEqual(self._mails[0]["subject"], "Réponse automatique : Invoice")
+        self.assertIn("Nous répondons sous 24 heures.", self._mails[0]["body"])
