@@ -61,6 +61,11 @@ class TestPlaceholders(ResponsoCase):
         # the manager's own preview renders without eval
         body = action._responso_render(self.conv_allegro.with_env(self.env), "en_US")
         self.assertIn("Hello Jan Buyer, about order ORD-42 on Shop Allegro", body)
+        # as Odoo's placeholder tool inserts them: with a default for an empty value
+        action.body_html = '<p>Order <t t-out="object.order_ref">(no order)</t></p>'
+        conversation = self.conv_email.with_env(self.env)
+        self.assertIn("Order (no order)", action._responso_render(conversation, "en_US"))
+        action.body_html = DOCUMENTED
         # and so does the sending cron
         message = self._post_buyer(self.conv_allegro, at=warsaw(2026, 12, 1, 12, 0))
         self._send_due(at=warsaw(2026, 12, 1, 12, 1))
