@@ -11,7 +11,7 @@
     "application": True,
     "installable": True,
     "depends": ["mail", "resource"],
-    "external_dependencies": {"python": ["requests", "python-dateutil"]},
+    "external_dependencies": {"python": ["requests", "python-dateutil", "lingua-language-detector"]},
     "data": [
         "security/responso_security.xml",
         "security/ir.model.access.csv",

@@ -41,6 +41,9 @@ TEXTS = {
     "negative_delay": "a delay cannot be negative",
     "unknown_timezone": "unknown timezone “%(tz)s”",
     "unknown_condition": "unknown condition type “%(subject)s”",
+    # why a conversation is held for a human (the "hold" of a held_for_human reason)
+    "echo": "answered %(seconds)s s after our automatic reply",
+    "same_text": "same text as an earlier message",
 }
 
 

@@ -56,11 +56,16 @@ def message_guard(facts, history, limits, now=None):
         return Reason("buyer_bounced", {"until": history.buyer_blocked_until.strftime("%Y-%m-%d")})
     last = history.last_reply_in_conversation
     if last is not None and timedelta(0) <= facts.received_at - last <= timedelta(seconds=limits.echo_seconds):
-        seconds = int((facts.received_at - last).total_seconds())
-        return Reason("held_for_human", {"reason": f"answered {seconds} s after our automatic reply"})
+        return held("echo", seconds=int((facts.received_at - last).total_seconds()))
     if history.same_body_seen:
-        return Reason("held_for_human", {"reason": "same text as an earlier message"})
+        return held("same_text")
     return None
+
+
+def held(code, **params):
+    """A held_for_human Reason whose own reason is a code and its parameters ("hold", "hold_params"), for the Odoo
+    layer to put in words in the reader's language; "reason" keeps the English text."""
+    return Reason("held_for_human", {"reason": Reason(code, params).text(), "hold": code, "hold_params": params})
 
 
 def reply_guard(interval_minutes, facts, history, limits):

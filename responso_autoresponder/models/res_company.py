@@ -1,4 +1,7 @@
-from odoo import fields, models
+import pytz
+
+from odoo import _, fields, models
+from odoo.http import request
 
 from odoo.addons.base.models.res_partner import _tz_get
 
@@ -14,5 +17,32 @@ class ResCompany(models.Model):
         help="Working hours proposed for new working-hours conditions (public holidays are its time off).")
 
     def _responso_default_tz(self):
+        """The timezone of new workflows and template copies of this company."""
+        return self._responso_tz_origin()[0]
+
+    def _responso_tz_origin(self, responso_tz=None):
+        """(timezone, origin) of new workflows: the autoresponder's setting, else the company's timezone, else the
+        user's, else the browser's (as Odoo sets a user's timezone at first login: the web client's ``tz``
+        cookie, or ``tz`` in the context). Origin "none" (UTC) only when none of them is known.
+        ``responso_tz``: the setting being edited, instead of the saved one."""
         self.ensure_one()
-        return self.responso_tz or self.partner_id.tz or self.env.user.tz or "UTC"
+        responso_tz = self.responso_tz if responso_tz is None else responso_tz
+        browser = self.env.context.get("tz") or (request and request.httprequest.cookies.get("tz"))
+        for tz, origin in ((responso_tz, "autoresponder"), (self.partner_id.tz, "company"),
+                           (self.env.user.tz, "user"), (browser, "browser")):
+            if tz and tz in pytz.all_timezones_set:
+                return tz, origin
+        return "UTC", "none"
+
+    def _responso_tz_explained(self, responso_tz=None):
+        """Which timezone new workflows take and why, in words."""
+        tz, origin = self._responso_tz_origin(responso_tz)
+        label = dict(self._fields["responso_tz"]._description_selection(self.env)).get(tz, tz)
+        why = {
+            "autoresponder": _("the autoresponder's timezone"),
+            "company": _("the timezone of the company %(company)s", company=self.name),
+            "user": _("your user preferences"),
+            "browser": _("your browser"),
+            "none": _("no timezone is known"),
+        }[origin]
+        return _("New workflows read days and hours in %(tz)s (%(why)s).", tz=label, why=why)

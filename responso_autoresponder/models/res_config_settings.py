@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class ResConfigSettings(models.TransientModel):
@@ -6,6 +6,7 @@ class ResConfigSettings(models.TransientModel):
 
     responso_tz = fields.Selection(related="company_id.responso_tz", readonly=False)
     responso_calendar_id = fields.Many2one(related="company_id.responso_calendar_id", readonly=False)
+    responso_tz_explained = fields.Char("Timezone That Applies", compute="_compute_responso_tz_explained")
     responso_workflow_count = fields.Integer(compute="_compute_responso_workflow_count")
     responso_cap_conversation_day = fields.Integer(
         "Automatic replies per conversation in 24 h", default=3,
@@ -13,6 +14,13 @@ class ResConfigSettings(models.TransientModel):
     responso_cap_account_hour = fields.Integer(
         "Automatic replies per account in 1 h", default=100,
         config_parameter="responso_autoresponder.cap_account_hour")
+
+    @api.depends("company_id", "responso_tz")
+    @api.depends_context("tz", "uid")
+    def _compute_responso_tz_explained(self):
+        for settings in self:
+            # the value being edited, not yet saved, decides
+            settings.responso_tz_explained = settings.company_id._responso_tz_explained(settings.responso_tz or False)
 
     def _compute_responso_workflow_count(self):
         count = self.env["responso.workflow"].search_count([("is_template", "=", False)])

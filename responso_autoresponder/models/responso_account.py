@@ -1,4 +1,12 @@
-from odoo import _, fields, models
+from odoo import api, fields, models
+
+from odoo.addons.base.models.res_partner import _lang_get
+
+from ..engine.language import SITE_LANGUAGES
+
+
+def _site_get(self):
+    return [(site, site) for site in SITE_LANGUAGES]
 
 
 class ResponsoAccount(models.Model):
@@ -17,11 +25,25 @@ class ResponsoAccount(models.Model):
         "res.users", string="Agents", domain=[("share", "=", False)],
         help="Agents follow this account's conversations and get its buyer messages in their Discuss inbox.")
     active = fields.Boolean(default=True)
+    marketplace_site = fields.Selection(
+        _site_get, string="Marketplace Site", compute="_compute_marketplace_site", store=True, readonly=False,
+        help="The site this account sells on (amazon.fr, allegro.pl…): its buyers' language when their message "
+             "is too short to tell and their contact has none.")
+    lang = fields.Selection(
+        _lang_get, string="Language",
+        help="Language of automatic replies when neither the buyer's message, the buyer nor the site tells it.")
     responso_paused = fields.Boolean(
         "Automatic Replies Paused", tracking=True, copy=False,
         help="Set when a cap on automatic replies tripped: nothing is sent until a manager resumes.")
     responso_pause_reason = fields.Char("Pause Reason", readonly=True, copy=False)
     conversation_count = fields.Integer(compute="_compute_conversation_count")
+
+    @api.depends("integration_id")
+    def _compute_marketplace_site(self):
+        # Allegro accounts sell on allegro.pl unless told otherwise; other marketplaces have a site per country
+        for account in self:
+            default = "allegro.pl" if account.integration_id.code == "allegro" else False
+            account.marketplace_site = account.marketplace_site or default
 
     def _compute_conversation_count(self):
         counts = dict(self.env["responso.conversation"]._read_group(
@@ -53,10 +75,16 @@ class ResponsoAccount(models.Model):
             account.write({"responso_paused": True, "responso_pause_reason": reason})
             managers = self.env.ref("responso_autoresponder.group_responso_manager").users.filtered(
                 lambda user, account=account: account.company_id in user.company_ids)
-            account.message_post(
-                body=_("Automatic replies of %(account)s are paused: %(reason)s. Check the conversations, then "
-                       "resume them from the account.", account=account.name, reason=reason),
-                partner_ids=managers.partner_id.ids, message_type="comment", subtype_xmlid="mail.mt_comment")
+            # written by the Autoresponder (in the company's language, whoever's action tripped the cap), so every
+            # manager is told, the one whose action tripped it too
+            author = account.with_context(lang=account.company_id.partner_id.lang or self.env.lang,
+                                          mail_notify_author=True)
+            author.message_post(
+                body=author.env._("Automatic replies of %(account)s are paused: %(reason)s. Check the conversations, "
+                                  "then resume them from the account.", account=account.name, reason=reason),
+                author_id=self.env.ref("responso_autoresponder.partner_autoresponder").id,
+                email_from=account.company_id.email_formatted or None, partner_ids=managers.partner_id.ids,
+                message_type="comment", subtype_xmlid="mail.mt_comment")
 
     def action_resume_replies(self):
         self.write({"responso_paused": False, "responso_pause_reason": False})

@@ -10,8 +10,9 @@ from odoo import _, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, email_normalize, html2plaintext
 
-from ..engine import MessageFacts
+from ..engine import MessageFacts, Reason
 from ..engine.index import history_horizon
+from ..engine.language import SITE_LANGUAGES, choose_language, detect_language
 from ..engine.loop_guard import LOOP_HEADER, AutomaticSignal, detect_in_text
 from ..engine.snapshot import facts_to_data, history_to_data, limits_to_data
 from ..engine.throttle import History, Limits
@@ -153,18 +154,42 @@ class ResponsoAutoresponderMixin(models.AbstractModel):
         self._responso_apply_guards([outcome], account)
 
     def _responso_apply_guards(self, decisions, account):
-        """What the guards decided beyond this message: hold the thread for a human, pause the account."""
+        """What the guards decided beyond this message: hold the thread for a human, pause the account.
+
+        The notes and reasons they leave are stored texts: written in the company's language, whoever (a cron, a
+        connector, the mail gateway) brought the message."""
         reasons = {decision.reason.code: decision.reason for decision in decisions}
-        held = reasons.get("held_for_human")
-        if held and not self.responso_hold_reason:
-            self.sudo().responso_hold_reason = held.params["reason"]
+        held = not self.responso_hold_reason and reasons.get("held_for_human")
+        capped = account and reasons.get("account_cap")
+        if not (held or capped):
+            return
+        company = self._responso_company()
+        thread = self.with_context(lang=company.partner_id.lang or self.env.lang)
+        if held:
+            reason = thread._responso_hold_text(held.params)
+            self.sudo().responso_hold_reason = reason
             self.sudo().message_post(
-                body=_("The autoresponder stays silent in this conversation until an agent answers: %(reason)s.",
-                       reason=held.params["reason"]),
+                body=thread.env._("The autoresponder stays silent in this conversation until an agent answers: "
+                                  "%(reason)s.", reason=reason),
+                author_id=self.env.ref("responso_autoresponder.partner_autoresponder").id,
+                email_from=company.email_formatted or None,
                 message_type="comment", subtype_xmlid="mail.mt_note")
-        capped = reasons.get("account_cap")
-        if capped and account:
-            account.sudo()._responso_pause(_("%(count)s automatic replies in one hour", count=capped.params["count"]))
+        if capped:
+            account.sudo()._responso_pause(thread.env._("%(count)s automatic replies in one hour",
+                                                        count=capped.params["count"]))
+
+    def _responso_hold_text(self, held_params):
+        """Why a conversation is held for a human (the ``held_for_human`` reason's parameters), in the context's
+        language: the engine gives a code and its parameters; other holds (an out-of-office text quoted from the
+        message, a stored hold) keep their text."""
+        texts = {
+            "echo": self.env._("answered %(seconds)s s after our automatic reply"),
+            "same_text": self.env._("same text as an earlier message"),
+        }
+        code = held_params.get("hold")
+        if code in texts:
+            return Reason(code, held_params.get("hold_params") or {}).text(texts)
+        return held_params.get("reason") or ""
 
     def _responso_limits(self):
         params = self.env["ir.config_parameter"].sudo()
@@ -310,8 +335,29 @@ class ResponsoAutoresponderMixin(models.AbstractModel):
         return transport
 
     def _responso_reply_lang(self):
-        buyer = self._responso_buyer()
-        return buyer.lang or self._responso_company().partner_id.lang or self.env.lang
+        return self._responso_reply_lang_reason()[0]
+
+    def _responso_reply_lang_reason(self, message=None, action=None):
+        """(lang, why): the language of the automatic reply to `message` and why (a key of responso.reply's
+        ``lang_reason``). The first that applies: the language the message is written in (detected in its text),
+        the buyer's, the marketplace site's, the account's, the company's; with `action`, only a language its
+        message exists in (the source, or a translation of ``body_html``) is taken."""
+        self.ensure_one()
+        buyer, account, company = self._responso_buyer(), self._responso_account(), self._responso_company()
+        installed = {code for code, _name in self.env["res.lang"].get_installed()}
+        has_text = None
+        if action:
+            written = set(action._fields["body_html"]._get_stored_translations(action) or ())
+            has_text = written.__contains__ if written else None
+        candidates = [
+            (detect_language(html2plaintext(message.body or "")[:2000]) if message else None, "message"),
+            (buyer.lang, "buyer"),
+            (SITE_LANGUAGES.get(account.marketplace_site or ""), "site"),
+            (account.lang, "account"),
+            (company.partner_id.lang, "company"),
+            ("en_US", "default"),
+        ]
+        return choose_language(candidates, installed, has_text) or (self.env.lang or "en_US", "default")
 
     def _responso_deliver_reply(self, body, reply):
         """Post the automatic reply in the chatter and send it through the record's channel.
@@ -323,8 +369,9 @@ class ResponsoAutoresponderMixin(models.AbstractModel):
         buyer = self._responso_buyer()
         account = self._responso_account()
         transport = self._responso_transport()
-        subject = _("Automatic reply: %(subject)s",
-                    subject=reply.trigger_message_id.subject or self.display_name)
+        # the subject goes to the buyer with the body: in the body's language, not the sending cron's
+        subject = self.with_context(lang=reply.lang or self._responso_reply_lang()).env._(
+            "Automatic reply: %(subject)s", subject=reply.trigger_message_id.subject or self.display_name)
         post = self.with_context(responso_auto_reply=True, mail_create_nosubscribe=True, mail_post_autofollow=False)
         author = self.env.ref("responso_autoresponder.partner_autoresponder")
         if transport == "api":

@@ -1,6 +1,16 @@
 from odoo import _, api, fields, models
 from odoo.tools import SQL, email_normalize
 
+# plain field paths, safe for every manager (mail.render.mixin renders them without evaluating code)
+RESPONSO_PLACEHOLDERS = (
+    "object.buyer_id.name",
+    "object.order_ref",
+    "object.account_id.name",
+    "object.source_id.name",
+    "object.company_id.name",
+    "object.external_thread_id",
+)
+
 
 class ResponsoConversation(models.Model):
     """One buyer thread on one account: its messages live in the chatter."""
@@ -76,8 +86,37 @@ class ResponsoConversation(models.Model):
     def _responso_integration(self):
         return self.integration_id  # stored: no need to read the source
 
+    @api.model
+    def mail_allowed_qweb_expressions(self):
+        # The placeholders workflow messages document: with Odoo's rendering restriction on, a manager who is not
+        # a Mail Template Editor may save exactly these (rendered without eval); anything else stays refused.
+        return super().mail_allowed_qweb_expressions() + RESPONSO_PLACEHOLDERS
+
     def _responso_is_open(self):
         return self.state == "open"
+
+    # ------------------------------------------------------------------
+    # Notifications: the account's agents work conversations in Discuss
+    # ------------------------------------------------------------------
+    def _notify_get_recipients(self, message, msg_vals=False, **kwargs):
+        msg_vals = msg_vals or {}
+        author_id = msg_vals.get("author_id") or message.author_id.id
+        own = kwargs.get("notify_author") or self.env.context.get("mail_notify_author")
+        if not own and author_id and author_id != self.env.user.partner_id.id:
+            # posted on someone else's behalf (the buyer by a connector or "Simulate", the Autoresponder): Odoo
+            # would skip the user who posted it as if they were the author; only the real author is skipped
+            recipients = super()._notify_get_recipients(message, msg_vals, **dict(kwargs, notify_author=True))
+            recipients = [data for data in recipients if data["id"] != author_id]
+        else:
+            recipients = super()._notify_get_recipients(message, msg_vals, **kwargs)
+        # agents (the account's team follows its conversations) get them in the Discuss inbox whatever their e-mail
+        # preference: a buyer message e-mailed to agents is noise, and a failing mail server flags every one of them.
+        # Read from the recipient data Odoo already fetched: no query on the hot path.
+        agent_group = self.env["ir.model.data"]._xmlid_to_res_id("responso_autoresponder.group_responso_user")
+        for data in recipients:
+            if data["notif"] == "email" and not data["share"] and agent_group in data["groups"]:
+                data["notif"] = "inbox"
+        return recipients
 
     def action_close(self):
         self.write({"state": "closed"})

@@ -96,6 +96,8 @@ class ResponsoDecision(models.Model):
             cache["kinds"] = dict(
                 self.env["responso.workflow.condition"]._fields["kind"]._description_selection(self.env))
         params = dict(params or {})
+        if code == "held_for_human" and params.get("hold"):
+            params["reason"] = self.env["responso.conversation"]._responso_hold_text(params)
         if "subject" in params:
             params["subject"] = cache["kinds"].get(params["subject"], params["subject"])
         if code in ("weekday_not_in", "weekday_excluded"):

@@ -8,9 +8,21 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, create_index
 
+from odoo.addons.base.models.res_partner import _lang_get
+
 from ..connectors.http import ClosedConversation, MarketplaceError, TransientError
 
 _logger = logging.getLogger(__name__)
+
+# why the reply is in its language (responso.autoresponder.mixin._responso_reply_lang_reason), first that applies
+LANG_REASONS = [
+    ("message", "Detected in the buyer's message"),
+    ("buyer", "The buyer's language"),
+    ("site", "The marketplace site's language"),
+    ("account", "The account's language"),
+    ("company", "The company's language"),
+    ("default", "No other language has this message"),
+]
 
 STATES = [
     ("scheduled", "Scheduled"),
@@ -54,6 +66,12 @@ class ResponsoReply(models.Model):
     error = fields.Text(readonly=True)
     cancel_reason = fields.Char(readonly=True)
     reply_message_id = fields.Many2one("mail.message", string="Reply", readonly=True, ondelete="set null")
+    lang = fields.Selection(_lang_get, string="Language", readonly=True,
+                            help="The language the reply was written in, chosen when it was sent.")
+    lang_reason = fields.Selection(LANG_REASONS, string="Language Chosen By", readonly=True,
+                                   help="The first of these that gives a language the workflow's message is written "
+                                        "in: the buyer's message, the buyer, the marketplace site, the account, the "
+                                        "company.")
 
     _sql_constraints = [
         ("action_message_unique", "UNIQUE(action_id, trigger_message_id)",
@@ -191,9 +209,11 @@ class ResponsoReply(models.Model):
         """Deliver one claimed reply through the record's channel."""
         self.ensure_one()
         record = self.env[self.res_model].browse(self.res_id)
+        lang, why = record._responso_reply_lang_reason(self.trigger_message_id, self.action_id)
+        self.write({"lang": lang, "lang_reason": why})
         try:
             with self.env.cr.savepoint():
-                body = self.action_id._responso_render(record, record._responso_reply_lang())
+                body = self.action_id._responso_render(record, lang)
                 message = record._responso_deliver_reply(body, self)
         except ClosedConversation as exc:
             self.write({"state": "cancelled", "cancel_reason": exc.message})

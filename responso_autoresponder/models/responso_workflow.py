@@ -159,6 +159,14 @@ class ResponsoWorkflow(models.Model):
     # ------------------------------------------------------------------
     # CRUD
     # ------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if not vals.get("tz") and vals.get("company_id") and not vals.get("is_template"):
+                # the workflow's own company decides its timezone, not the company the user is working in
+                vals["tz"] = self.env["res.company"].browse(vals["company_id"])._responso_default_tz()
+        return super().create(vals_list)
+
     def copy_data(self, default=None):
         vals_list = super().copy_data(default=default)
         if not (default or {}).get("name"):

@@ -6,9 +6,15 @@ from odoo.tools import is_html_empty
 class ResponsoWorkflowAction(models.Model):
     """One action line of a workflow. Today: send a message (formatted HTML with placeholders).
 
-    Bodies render with mail.render.mixin, as mail.template does: simple placeholders such as
-    ``<t t-out="object.buyer_id.name"/>`` are open to every manager, anything more needs the
-    "Mail Template Editor" group, and rendering happens in the sending cron."""
+    Bodies render with mail.render.mixin, as mail.template does: the placeholders the conversation allows
+    (``responso.conversation.mail_allowed_qweb_expressions``, e.g. ``<t t-out="object.buyer_id.name"/>``) are
+    open to every manager, anything more needs the "Mail Template Editor" group, and rendering happens in the
+    sending cron.
+
+    ``_unrestricted_rendering``: as on mail.template, the check happens when a body is saved (create, write,
+    translations: ``_check_access_right_dynamic_template``), and a saved body is trusted when rendered. This is
+    what makes a non-editor's body safe: the sending cron renders as superuser, so a body checked only at
+    rendering time would run whatever a manager wrote with full rights."""
 
     _name = "responso.workflow.action"
     _description = "Workflow Action"

@@ -9,3 +9,8 @@ from . import test_immunity
 from . import test_soak
 from . import test_concurrency
 from . import test_connectors
+from . import test_placeholders
+from . import test_timezone
+from . import test_agents
+from . import test_translations
+from . import test_reply_language

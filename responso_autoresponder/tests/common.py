@@ -5,9 +5,9 @@ from datetime import datetime
 import pytz
 
 from odoo import Command
-from odoo.tests import freeze_time
+from odoo.tests import TransactionCase, freeze_time
 
-from odoo.addons.mail.tests.common import MailCommon, mail_new_test_user
+from odoo.addons.mail.tests.common import MailCase, mail_new_test_user
 
 WARSAW = pytz.timezone("Europe/Warsaw")
 
@@ -31,14 +31,25 @@ def warsaw(*args):
     return WARSAW.localize(datetime(*args)).astimezone(pytz.utc).replace(tzinfo=None)
 
 
-class ResponsoCase(MailCommon):
-    """Fixtures: a company in Warsaw, one account per integration, buyers, conversations, agents."""
+class ResponsoCase(TransactionCase, MailCase):
+    """Fixtures: a company in Warsaw, one account per integration, buyers, conversations, agents.
+
+    Takes only the mail mocks (MailCase), not mail's ready-made test base: that one switches Odoo's template
+    rendering restriction off (every employee becomes a Mail Template Editor), which would hide what real managers and
+    agents may do. Here the restriction stays on, as in a fresh database."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.company = cls.company_admin
+        cls.env["ir.config_parameter"].set_param("mail.restrict.template.rendering", True)
+        cls.user_admin = cls.env.ref("base.user_admin")
+        cls.company = cls.company_admin = cls.user_admin.company_id
+        cls.company.write({"email": "your.company@example.com", "name": "YourTestCompany"})
         cls.company.responso_tz = "Europe/Warsaw"
+        cls.company_2 = cls.env["res.company"].create({"name": "Company 2", "email": "company_2@test.example.com"})
+        cls.user_admin.write({"company_ids": [Command.link(cls.company_2.id)]})
+        cls._init_mail_gateway()
+        cls._init_mail_servers()
         cls.manager = mail_new_test_user(
             cls.env, login="responso_manager", name="Maria Manager", company_id=cls.company.id,
             groups="base.group_user,responso_autoresponder.group_responso_manager", notification_type="inbox")
