@@ -15,6 +15,7 @@ from . import responso_account_polling
 from . import responso_account_intake
 from . import responso_account_sending
 from . import responso_autoresponder_mixin
+from . import responso_autoresponder_mixin_replies
 from . import responso_conversation
 from . import responso_workflow
 from . import responso_workflow_condition

@@ -26,7 +26,7 @@ class ResponsoAccount(models.Model):
         help="Agents follow this account's conversations and get its buyer messages in their Discuss inbox.")
     active = fields.Boolean(default=True)
     marketplace_site = fields.Selection(
-        _site_get, string="Marketplace Site", compute="_compute_marketplace_site", store=True, readonly=False,
+        _site_get, compute="_compute_marketplace_site", store=True, readonly=False,
         help="The site this account sells on (amazon.fr, allegro.pl…): its buyers' language when their message "
              "is too short to tell and their contact has none.")
     lang = fields.Selection(
