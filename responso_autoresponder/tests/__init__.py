@@ -9,3 +9,4 @@ from . import test_immunity
 from . import test_soak
 from . import test_concurrency
 from . import test_connectors
+from . import test_tours

@@ -164,7 +164,9 @@ class TestWorkflowFormSeller(ResponsoCase):
     def test_seed_labels_in_french(self):
         form = self._arch(FORM_VIEW, "fr_FR")
         for label in ("+ Ajouter une condition", "+ Ajouter une action", 'add-label="Ajouter une condition"',
-                      'add-label="Ajouter une action"', 'string="Condition"', 'string="Ajouter"'):
+                      'add-label="Ajouter une action"', 'string="Condition"', 'string="Ajouter"',
+                      "Amazon ignore une réponse automatique envoyée immédiatement", "Modifier : toutes les",
+                      "minutes (0 : sans limite).", ">à<", "après le message du client", 'string="Activé"'):
             self.assertIn(label, form)
         self.assertNotIn('string="Opérateur"', form, "the seed calls the operator dropdown “Condition”")
         self.assertNotIn("Archivé", form)
