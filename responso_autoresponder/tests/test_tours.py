@@ -77,6 +77,14 @@ class TestSellerTours(HttpCase):
         self.assertEqual(set(added.mapped("tz")), {"Europe/Warsaw"})
         self.assertTrue(all(added.mapped("active")))
 
+    def test_amazon_warning_and_its_delay(self):
+        """A workflow built by hand for Amazon warns on the form and adds the 10-minute delay in one click."""
+        self._tour("responso_amazon_delay")
+        workflow = self.env["responso.workflow"].search([("name", "=", "Amazon fait maison")])
+        delay = workflow.condition_ids.filtered(lambda c: c.kind == "delay")
+        self.assertEqual((delay.delay_amount, delay.delay_unit), (10, "minutes"))
+        self.assertFalse(workflow.amazon_without_delay)
+
     def test_disable_enable_delete_from_the_list(self):
         """(c) A disabled workflow stays in the list, greyed; "…" > Modifier / Supprimer."""
         weekend = self._workflow("Week-end maison")

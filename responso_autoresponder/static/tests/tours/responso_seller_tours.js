@@ -328,3 +328,75 @@ tours.add("responso_list_disable_enable_delete", {
         },
     ],
 });
+
+tours.add("responso_amazon_delay", {
+    steps: () => [
+        ...openWorkflows,
+        {
+            content: "Ajouter un workflow",
+            trigger: ".o_list_button_add:contains(Ajouter un workflow)",
+            run: "click",
+        },
+        {
+            content: "Nom",
+            trigger: ".o_field_widget[name=name] input",
+            run: "edit Amazon fait maison",
+        },
+        {
+            content: "Description",
+            trigger: ".o_field_widget[name=description] textarea",
+            run: "edit Répond aux clients Amazon",
+        },
+        {
+            content: "Ajouter une action",
+            trigger: "div[name=action_ids] .o_field_x2many_list_row_add a:contains(Ajouter une action)",
+            run: "click",
+        },
+        {
+            content: "focus the message",
+            trigger: ".modal div[name=body_html] div.note-editable.odoo-editor-editable",
+            run: "click",
+        },
+        {
+            content: "Message",
+            trigger: ".modal div[name=body_html] div.note-editable[spellcheck='true'].odoo-editor-editable",
+            run: "editor Merci ! Nous vous répondons sous 24 heures.",
+        },
+        saveDialog,
+        ...addCondition(),
+        {
+            content: "Source field",
+            trigger: ".modal div[name=source_ids] input",
+            run: "fill Amazon",
+        },
+        {
+            content: "Amazon",
+            trigger: ".o-autocomplete--dropdown-item a:contains(Amazon)",
+            run: "click",
+        },
+        {
+            content: "chosen",
+            trigger: ".modal div[name=source_ids] .o_tag:contains(Amazon)",
+        },
+        saveDialog,
+        {
+            content: "the seed's ATTENTION, on the form, before it is saved",
+            trigger: ".o_responso_amazon_warning:visible:contains(Amazon ignore une réponse automatique envoyée immédiatement)",
+        },
+        screenshot("amazon_warning", ".o_responso_amazon_warning"),
+        {
+            content: "one click adds the delay",
+            trigger: ".o_responso_amazon_warning button[name=action_add_amazon_delay]:contains(Ajouter un délai de 10 minutes)",
+            run: "click",
+        },
+        {
+            content: "the delay condition is there, read in full",
+            trigger: "div[name=condition_ids] .o_data_row:contains(Délai):contains(10 minutes après le message du client)",
+        },
+        {
+            content: "and the warning is gone",
+            trigger: ".o_form_sheet:not(:has(.o_responso_amazon_warning:visible))",
+        },
+        screenshot("amazon_delay_added", "div[name=condition_ids]"),
+    ],
+});
