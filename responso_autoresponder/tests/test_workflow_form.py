@@ -153,8 +153,10 @@ class TestWorkflowFormSeller(ResponsoCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env["res.lang"]._activate_lang("fr_FR")
-        cls.env["ir.module.module"]._load_module_terms(["responso_autoresponder"], ["fr_FR"], overwrite=True)
+        for lang in ("fr_FR", "pl_PL"):
+            cls.env["res.lang"]._activate_lang(lang)
+        cls.env["ir.module.module"]._load_module_terms(["responso_autoresponder"], ["fr_FR", "pl_PL"],
+                                                       overwrite=True)
 
     def _arch(self, view, lang="en_US"):
         return self.env["responso.workflow"].with_context(lang=lang).get_view(
@@ -175,9 +177,14 @@ class TestWorkflowFormSeller(ResponsoCase):
         self.assertEqual(web.get("Add a workflow"), "Ajouter un workflow", "the list's create button")
         self.assertEqual(web.get("Edit"), "Modifier")
         self.assertEqual(web.get("Delete"), "Supprimer")
+        form_pl = self._arch(FORM_VIEW, "pl_PL")
+        for label in ('add-label="Dodaj warunek"', 'add-label="Dodaj akcję"', 'string="Warunek"', 'string="Dodaj"',
+                      "Dodaj opóźnienie 10 minut"):
+            self.assertIn(label, form_pl)
         pl = {m["id"]: m["string"] for m in code_translations.get_web_translations(
             "responso_autoresponder", "pl_PL")["messages"]}
         self.assertEqual(pl.get("Add a workflow"), "Dodaj workflow")
+        self.assertEqual((pl.get("Edit"), pl.get("Delete")), ("Edytuj", "Usuń"))
 
     def test_list_has_seed_button_and_row_menu(self):
         arch = self._arch("responso_autoresponder.responso_workflow_view_list")
