@@ -47,7 +47,8 @@ class TestSellerTours(HttpCase):
 
     def _tour(self, name, url="/odoo"):
         with patch.object(ChromeBrowser, "_handle_console", _screenshots):
-            self.start_tour(url, name, login=self.manager.login)
+            # a generous overall limit: the machines running the suite are shared (steps still wait for the DOM)
+            self.start_tour(url, name, login=self.manager.login, timeout=240)
 
     def test_seed_walkthrough_in_french(self):
         """(a) The seed's steps, with the seed's labels, end with the workflow answering an Allegro buyer."""
