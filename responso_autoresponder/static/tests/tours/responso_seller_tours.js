@@ -71,6 +71,10 @@ tours.add("responso_seed_walkthrough", {
             run: "click",
         },
         {
+            content: "the form's create button says the same, not “Nouveau”",
+            trigger: ".o_control_panel .o_form_button_create:contains(Ajouter un workflow)",
+        },
+        {
             content: "Nom",
             trigger: ".o_field_widget[name=name] input",
             run: "edit Allegro : nous répondons sous 24 heures",
