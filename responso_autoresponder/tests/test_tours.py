@@ -92,7 +92,8 @@ class TestSellerTours(HttpCase):
         other = self._workflow("Hors horaires maison")
         self._tour("responso_list_disable_enable_delete")
         self.assertFalse(weekend.exists())
-        self.assertTrue(other.exists() and other.active)
+        self.assertTrue(other.exists())
+        self.assertFalse(other.active, "disabled from the list, kept")
 
     def _workflow(self, name):
         return self.env["responso.workflow"].create({

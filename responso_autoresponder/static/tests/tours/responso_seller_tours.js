@@ -273,26 +273,7 @@ tours.add("responso_list_disable_enable_delete", {
     steps: () => [
         ...openWorkflows,
         {
-            content: "disable with the toggle",
-            trigger: ".o_data_row:contains(Week-end maison) div[name=active] input",
-            run: "click",
-        },
-        {
-            content: "still listed, greyed",
-            trigger: ".o_data_row.text-muted:contains(Week-end maison) div[name=active] input:not(:checked)",
-        },
-        screenshot("list_disabled_greyed"),
-        {
-            content: "enable again",
-            trigger: ".o_data_row:contains(Week-end maison) div[name=active] input",
-            run: "click",
-        },
-        {
-            content: "enabled, not greyed",
-            trigger: ".o_data_row:not(.text-muted):contains(Week-end maison) div[name=active] input:checked",
-        },
-        {
-            content: "the … menu",
+            content: "the seed's “…” next to the name",
             trigger: ".o_data_row:contains(Week-end maison) .o_responso_row_menu_toggle",
             run: "click",
         },
@@ -307,9 +288,45 @@ tours.add("responso_list_disable_enable_delete", {
             trigger: ".o_form_view .o_field_widget[name=name] input:value(Week-end maison)",
         },
         {
+            content: "switch the blue slider off",
+            trigger: ".o_form_view div[name=active] input:checked",
+            run: "click",
+        },
+        {
+            content: "the form says it is disabled (not “Archivé”)",
+            trigger: ".o_form_view .ribbon:contains(Désactivé)",
+        },
+        {
+            content: "the toggle saves at once: nothing left to save",
+            trigger: ".o_form_view:not(:has(.o_form_button_save:visible)) .ribbon:contains(Désactivé)",
+        },
+        {
             content: "back to the list",
             trigger: ".o_breadcrumb .breadcrumb-item a:contains(Workflows automatisés)",
             run: "click",
+        },
+        {
+            content: "still listed, greyed, with its toggle off",
+            trigger: ".o_data_row.text-muted:contains(Week-end maison) div[name=active] input:not(:checked)",
+        },
+        screenshot("list_disabled_greyed"),
+        {
+            content: "enable again from the list",
+            trigger: ".o_data_row:contains(Week-end maison) div[name=active] input",
+            run: "click",
+        },
+        {
+            content: "enabled, not greyed",
+            trigger: ".o_data_row:not(.text-muted):contains(Week-end maison) div[name=active] input:checked",
+        },
+        {
+            content: "disable from the list too",
+            trigger: ".o_data_row:contains(Hors horaires maison) div[name=active] input:checked",
+            run: "click",
+        },
+        {
+            content: "greyed, still listed",
+            trigger: ".o_data_row.text-muted:contains(Hors horaires maison) div[name=active] input:not(:checked)",
         },
         {
             content: "the … menu again",
@@ -327,8 +344,8 @@ tours.add("responso_list_disable_enable_delete", {
             run: "click",
         },
         {
-            content: "gone from the list, the other one stays",
-            trigger: ".o_list_view:not(:has(.o_data_row:contains(Week-end maison))) .o_data_row:contains(Hors horaires maison)",
+            content: "gone from the list; the disabled one stays",
+            trigger: ".o_list_view:not(:has(.o_data_row:contains(Week-end maison))) .o_data_row.text-muted:contains(Hors horaires maison)",
         },
     ],
 });
