@@ -1,10 +1,11 @@
 /** Workflow list as the seed shows it: "Add a workflow", and a "…" menu (Edit / Delete) on each line. */
-import { Component } from "@odoo/owl";
+import { Component, onWillStart } from "@odoo/owl";
 import { ConfirmationDialog } from "@web/core/confirmation_dialog/confirmation_dialog";
 import { Dropdown } from "@web/core/dropdown/dropdown";
 import { DropdownItem } from "@web/core/dropdown/dropdown_item";
 import { _t } from "@web/core/l10n/translation";
 import { registry } from "@web/core/registry";
+import { user } from "@web/core/user";
 import { useService } from "@web/core/utils/hooks";
 import { ListController } from "@web/views/list/list_controller";
 import { listView } from "@web/views/list/list_view";
@@ -27,6 +28,10 @@ export class ResponsoRowMenu extends Component {
     setup() {
         this.action = useService("action");
         this.dialog = useService("dialog");
+        // agents read workflows: they get "Edit" (which opens it read-only), not "Delete"
+        onWillStart(async () => {
+            this.canDelete = await user.checkAccessRight(this.props.record.resModel, "unlink");
+        });
     }
 
     onEdit() {
