@@ -35,4 +35,12 @@
     "demo": [
         "demo/responso_demo.xml",
     ],
+    "assets": {
+        "web.assets_backend": [
+            "responso_autoresponder/static/src/**/*",
+        ],
+        "web.assets_tests": [
+            "responso_autoresponder/static/tests/tours/**/*",
+        ],
+    },
 }

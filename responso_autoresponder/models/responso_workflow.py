@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import Command, _, api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL, html2plaintext
 
@@ -43,11 +43,59 @@ class ResponsoWorkflow(models.Model):
     condition_summary = fields.Text(compute="_compute_condition_summary")
     content_warnings = fields.Text(compute="_compute_content_warnings",
                                    help="What the marketplaces this workflow answers on may refuse in its messages.")
+    # display only (the form and the list), never read by the engine
+    condition_line = fields.Text("Conditions in One Line", compute="_compute_condition_summary")
+    interval_text = fields.Char("Throttling", compute="_compute_interval_text")
+    amazon_without_delay = fields.Boolean(
+        compute="_compute_amazon_without_delay",
+        help="The workflow can answer Amazon buyers at once: Amazon ignores an immediate automatic reply.")
 
     @api.depends("condition_ids.summary")
     def _compute_condition_summary(self):
         for workflow in self:
-            workflow.condition_summary = "\n".join(workflow.condition_ids.mapped("summary"))
+            summaries = workflow.condition_ids.mapped("summary")
+            workflow.condition_summary = "\n".join(summaries)
+            workflow.condition_line = " · ".join(summaries)
+
+    @api.depends("interval_minutes")
+    @api.depends_context("lang")
+    def _compute_interval_text(self):
+        for workflow in self:
+            minutes = workflow.interval_minutes
+            if minutes <= 0:
+                workflow.interval_text = _("No minimum interval: each matching buyer message gets an automatic "
+                                           "reply (the caps of the settings still apply).")
+            else:
+                workflow.interval_text = _("At most one automatic reply per buyer and account every %(duration)s.",
+                                           duration=self._duration_text(minutes))
+
+    @api.model
+    def _duration_text(self, minutes):
+        hours, rest = divmod(minutes, 60)
+        if not hours:
+            return _("%(minutes)s min", minutes=rest)
+        if not rest:
+            return _("%(hours)s h", hours=hours)
+        return _("%(hours)s h %(minutes)s min", hours=hours, minutes=rest)
+
+    @api.depends("condition_ids.kind", "condition_ids.operator", "condition_ids.source_ids",
+                 "condition_ids.integration_ids", "condition_ids.account_ids", "condition_ids.delay_amount",
+                 "condition_ids.delay_unit")
+    def _compute_amazon_without_delay(self):
+        for workflow in self:
+            delayed = any(line.kind == "delay" and line.delay_amount > 0 for line in workflow.condition_ids)
+            workflow.amazon_without_delay = not delayed and workflow._responso_can_answer_amazon()
+
+    def _responso_can_answer_amazon(self):
+        """Whether Amazon is among the sources (and accounts) this workflow's conditions allow."""
+        self.ensure_one()
+        if not self._responso_sources().filtered(lambda s: s.code == "amazon"):
+            return False
+        # "account is one of" with no Amazon account rules Amazon out as well
+        return not any(
+            line.kind == "account" and line.operator == "in"
+            and not line.account_ids._origin.filtered(lambda a: a.integration_id.code == "amazon")
+            for line in self.condition_ids)
 
     @api.depends("condition_ids.kind", "condition_ids.operator", "condition_ids.source_ids",
                  "condition_ids.integration_ids", "action_ids.body_html")
@@ -62,10 +110,12 @@ class ResponsoWorkflow(models.Model):
         self.ensure_one()
         sources = self.env["responso.source"].search([])
         for line in self.condition_ids:
+            # _origin: in an unsaved form the lines' values are new records wrapping the real ones
             if line.kind == "source":
-                sources = sources & line.source_ids if line.operator == "in" else sources - line.source_ids
+                chosen = line.source_ids._origin
+                sources = sources & chosen if line.operator == "in" else sources - chosen
             elif line.kind == "integration":
-                matching = sources.filtered(lambda s, line=line: s.integration_id in line.integration_ids)
+                matching = sources.filtered(lambda s, line=line: s.integration_id in line.integration_ids._origin)
                 sources = matching if line.operator == "in" else sources - matching
         return sources
 
@@ -194,6 +244,24 @@ class ResponsoWorkflow(models.Model):
     # ------------------------------------------------------------------
     # Actions
     # ------------------------------------------------------------------
+    def action_responso_add(self):
+        """The seed's "Add" under a new workflow: the form saved it already; back to the list, where it shows."""
+        action = self.env["ir.actions.act_window"]._for_xml_id("responso_autoresponder.responso_workflow_action")
+        action["target"] = "main"
+        return action
+
+    def action_add_amazon_delay(self):
+        """One click from the Amazon warning: the 10-minute delay of the Amazon template."""
+        for workflow in self:
+            empty = workflow.condition_ids.filtered(lambda c: c.kind == "delay")[:1]
+            if empty:
+                empty.write({"delay_amount": 10, "delay_unit": "minutes"})
+            else:
+                workflow.condition_ids = [Command.create({
+                    "kind": "delay", "delay_amount": 10, "delay_unit": "minutes",
+                    "sequence": max(workflow.condition_ids.mapped("sequence") or [0]) + 1})]
+        return True
+
     def action_add_from_template(self):
         """The template gallery's "Add": an active, editable copy for the current company."""
         self.ensure_one()

@@ -53,6 +53,9 @@ class ResponsoWorkflowCondition(models.Model):
     delay_amount = fields.Integer("Delay", default=5)
     delay_unit = fields.Selection([("minutes", "minutes"), ("hours", "hours")], default="minutes", required=True)
     summary = fields.Char(compute="_compute_summary")
+    # display only: the condition as the seed shows it (type, then its operator, then its values)
+    operator_label = fields.Char("Operator Label", compute="_compute_display_labels")
+    values_label = fields.Text("Values", compute="_compute_display_labels")
 
     @api.depends("kind", "operator", "range_operator", "source_ids", "account_ids", "integration_ids",
                  "weekday_ids", "trigger", "time_from", "time_to", "calendar_id", "delay_amount", "delay_unit")
@@ -79,6 +82,35 @@ class ResponsoWorkflowCondition(models.Model):
                                  unit=dict(self._fields["delay_unit"]._description_selection(self.env))[line.delay_unit])
             else:
                 line.summary = kind
+
+    @api.depends("kind", "operator", "range_operator", "source_ids", "account_ids", "integration_ids",
+                 "weekday_ids", "trigger", "time_from", "time_to", "calendar_id", "delay_amount", "delay_unit",
+                 "workflow_id.interval_minutes")
+    @api.depends_context("lang")
+    def _compute_display_labels(self):
+        operators = dict(self._fields["operator"]._description_selection(self.env))
+        range_operators = dict(self._fields["range_operator"]._description_selection(self.env))
+        triggers = dict(self._fields["trigger"]._description_selection(self.env))
+        units = dict(self._fields["delay_unit"]._description_selection(self.env))
+        for line in self:
+            operator, values = "", ""
+            if line.kind in SET_KINDS:
+                operator = operators.get(line.operator, "")
+                values = ", ".join(line._values_field().mapped("display_name"))
+            elif line.kind in RANGE_KINDS:
+                operator = range_operators.get(line.range_operator, "")
+                values = (format_window(*line._window_minutes()) if line.kind == "time_window"
+                          else line.calendar_id.display_name or "")
+            elif line.kind == "trigger":
+                # the throttling interval acts on the trigger: say it where the trigger is
+                values = triggers.get(line.trigger, "")
+                if line.workflow_id:
+                    values = f"{values}\n{line.workflow_id.interval_text}"
+            elif line.kind == "delay":
+                values = _("%(amount)s %(unit)s after the buyer's message", amount=line.delay_amount,
+                           unit=units.get(line.delay_unit, ""))
+            line.operator_label = operator
+            line.values_label = values
 
     @api.depends("kind")
     def _compute_calendar_id(self):

@@ -14,3 +14,4 @@ from . import test_timezone
 from . import test_agents
 from . import test_translations
 from . import test_reply_language
+from . import test_tours

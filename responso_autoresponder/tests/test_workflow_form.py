@@ -1,6 +1,10 @@
+from lxml import etree
+
 from odoo import Command
 from odoo.exceptions import ValidationError
 from odoo.tests import Form, tagged, users
+from odoo.tools.safe_eval import safe_eval
+from odoo.tools.translate import code_translations
 
 from .common import ResponsoCase
 
@@ -140,3 +144,162 @@ class TestWorkflowForm(ResponsoCase):
 
     def _weekdays(self, *numbers):
         return self.env["responso.weekday"].search([("number", "in", numbers)]).ids
+
+
+@tagged("post_install", "-at_install")
+class TestWorkflowFormSeller(ResponsoCase):
+    """Issue 9, the seller's faults: the seed's words, a readable condition editor, Amazon, throttling."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        for lang in ("fr_FR", "pl_PL"):
+            cls.env["res.lang"]._activate_lang(lang)
+        cls.env["ir.module.module"]._load_module_terms(["responso_autoresponder"], ["fr_FR", "pl_PL"],
+                                                       overwrite=True)
+
+    def _arch(self, view, lang="en_US"):
+        return self.env["responso.workflow"].with_context(lang=lang).get_view(
+            self.env.ref(view).id)["arch"]
+
+    # fault 4: the seed's words
+    def test_seed_labels_in_french(self):
+        form = self._arch(FORM_VIEW, "fr_FR")
+        for label in ("+ Ajouter une condition", "+ Ajouter une action", 'add-label="Ajouter une condition"',
+                      'add-label="Ajouter une action"', 'string="Condition"', 'string="Ajouter"',
+                      "Amazon ignore une réponse automatique envoyée immédiatement", "Modifier : toutes les",
+                      "minutes (0 : sans limite).", ">à<", "après le message du client", 'string="Activé"'):
+            self.assertIn(label, form)
+        self.assertNotIn('string="Opérateur"', form, "the seed calls the operator dropdown “Condition”")
+        self.assertNotIn("Archivé", form)
+        web = {m["id"]: m["string"] for m in code_translations.get_web_translations(
+            "responso_autoresponder", "fr_FR")["messages"]}
+        self.assertEqual(web.get("Add a workflow"), "Ajouter un workflow", "the list's create button")
+        self.assertEqual(web.get("Edit"), "Modifier")
+        self.assertEqual(web.get("Delete"), "Supprimer")
+        form_pl = self._arch(FORM_VIEW, "pl_PL")
+        for label in ('add-label="Dodaj warunek"', 'add-label="Dodaj akcję"', 'string="Warunek"', 'string="Dodaj"',
+                      "Dodaj opóźnienie 10 minut"):
+            self.assertIn(label, form_pl)
+        pl = {m["id"]: m["string"] for m in code_translations.get_web_translations(
+            "responso_autoresponder", "pl_PL")["messages"]}
+        self.assertEqual(pl.get("Add a workflow"), "Dodaj workflow")
+        self.assertEqual((pl.get("Edit"), pl.get("Delete")), ("Edytuj", "Usuń"))
+
+    def test_list_has_seed_button_and_row_menu(self):
+        arch = self._arch("responso_autoresponder.responso_workflow_view_list")
+        self.assertIn('js_class="responso_workflow_list"', arch)
+        self.assertIn('<widget name="responso_row_menu"', arch)
+        self.assertIn('decoration-muted="not active"', arch)
+
+    @users("responso_manager")
+    def test_disabled_workflow_stays_in_the_list(self):
+        enabled, disabled = self._workflow("Enabled"), self._workflow("Disabled")
+        disabled.active = False
+        action = self.env["ir.actions.act_window"]._for_xml_id("responso_autoresponder.responso_workflow_action")
+        listed = self.env["responso.workflow"].search(safe_eval(action["domain"]))
+        self.assertIn(disabled, listed, "a disabled workflow stays in the list, greyed, with its toggle")
+        self.assertIn(enabled, listed)
+        self.assertFalse(listed.filtered("is_template"))
+        # the engine still ignores it: candidates are searched with the default active filter
+        self.assertEqual(self.env["responso.workflow"]._responso_candidates(self.env.company), enabled)
+        disabled.active = True
+        self.assertEqual(self.env["responso.workflow"]._responso_candidates(self.env.company), enabled | disabled)
+
+    @users("responso_manager")
+    def test_add_button_saves_and_shows_the_list(self):
+        form = Form(self.env["responso.workflow"], view=FORM_VIEW)
+        form.name = "Seed"
+        form.description = "The seed's first autoresponder"
+        with form.action_ids.new() as action:
+            action.body_html = "<p>An agent answers within 24 hours.</p>"
+        with form.condition_ids.new() as condition:
+            condition.kind = "trigger"
+        workflow = form.save()
+        result = workflow.action_responso_add()
+        self.assertEqual(result["res_model"], "responso.workflow")
+        self.assertIn(workflow, self.env["responso.workflow"].search(safe_eval(result["domain"])))
+
+    # fault 5: one condition as the seed shows it
+    def test_condition_editor_shows_one_condition_per_line(self):
+        arch = etree.fromstring(self._arch(FORM_VIEW))
+        columns = [f.get("name") for f in arch.xpath("//field[@name='condition_ids']/list/field")
+                   if f.get("column_invisible") != "True"]
+        self.assertEqual(columns, ["sequence", "kind", "operator_label", "values_label"],
+                         "a compact line (type, operator, values), not thirteen columns")
+        self.assertEqual(self.env["responso.workflow.condition"]._fields["values_label"].type, "text",
+                         "values wrap in the list instead of being cut")
+        subform = arch.xpath("//field[@name='condition_ids']/form")
+        self.assertTrue(subform, "each condition is edited in a small form")
+
+    @users("responso_manager")
+    def test_condition_values_read_in_full(self):
+        workflow = self._workflow(interval_minutes=1440, conditions=[
+            {"kind": "trigger", "trigger": "each_message"},
+            {"kind": "source", "operator": "in",
+             "source_ids": [Command.set((self.src_discussions | self.src_messages).ids)]},
+            {"kind": "time_window", "range_operator": "not_in", "time_from": 10.0, "time_to": 18.0},
+            {"kind": "delay", "delay_amount": 10, "delay_unit": "minutes"},
+        ])
+        trigger, source, window, delay = workflow.condition_ids
+        self.assertEqual((source.operator_label, source.values_label),
+                         ("is one of", "Allegro Discussions, Allegro Message Center"))
+        self.assertEqual(window.operator_label, "outside")
+        self.assertIn("10:00", window.values_label)
+        self.assertIn("18:00", window.values_label)
+        self.assertEqual(delay.values_label, "10 minutes after the buyer's message")
+        self.assertFalse(trigger.operator_label)
+        self.assertEqual(workflow.condition_line, " · ".join(workflow.condition_ids.mapped("summary")),
+                         "the list shows the conditions in one line")
+        fr = workflow.with_context(lang="fr_FR").condition_ids[1]
+        self.assertEqual(fr.operator_label, "figure parmi")
+
+    # fault 6: Amazon
+    @users("responso_manager")
+    def test_amazon_without_delay_warns_and_offers_the_delay(self):
+        form = Form(self.env["responso.workflow"], view=FORM_VIEW)
+        form.name = "Amazon"
+        form.description = "Amazon buyers"
+        with form.action_ids.new() as action:
+            action.body_html = "<p>An agent answers within 24 hours.</p>"
+        with form.condition_ids.new() as condition:
+            condition.source_ids.add(self.src_amazon)
+        self.assertTrue(form.amazon_without_delay, "the form warns before it is saved")
+        workflow = form.save()
+        self.assertTrue(workflow.amazon_without_delay)
+        workflow.action_add_amazon_delay()
+        delay = workflow.condition_ids.filtered(lambda c: c.kind == "delay")
+        self.assertEqual((delay.delay_amount, delay.delay_unit), (10, "minutes"))
+        self.assertFalse(workflow.amazon_without_delay)
+        self.assertEqual(workflow._responso_specs()[0].conditions[-1].delay_minutes, 10, "the engine waits")
+
+    @users("responso_manager")
+    def test_amazon_warning_only_where_amazon_can_be_answered(self):
+        allegro = self._workflow(conditions=[
+            {"kind": "source", "source_ids": [Command.set(self.src_discussions.ids)]}])
+        self.assertFalse(allegro.amazon_without_delay)
+        allegro_account = self._workflow(conditions=[
+            {"kind": "account", "account_ids": [Command.set(self.acc_allegro.ids)]}])
+        self.assertFalse(allegro_account.amazon_without_delay)
+        every_source = self._workflow()
+        self.assertTrue(every_source.amazon_without_delay, "no source condition: Amazon included")
+        template = self.env.ref("responso_autoresponder.template_amazon")
+        self.assertFalse(template.amazon_without_delay, "the Amazon template waits 10 minutes")
+
+    # fault 7: throttling said where the trigger is
+    @users("responso_manager")
+    def test_minimum_interval_said_next_to_the_trigger(self):
+        workflow = self._workflow(interval_minutes=1440)
+        sentence = "At most one automatic reply per buyer and account every 24 h."
+        self.assertEqual(workflow.interval_text, sentence)
+        self.assertIn(sentence, workflow.condition_ids.values_label, "shown on the trigger's line")
+        workflow.interval_minutes = 90
+        self.assertIn("every 1 h 30 min", workflow.condition_ids.values_label)
+        workflow.interval_minutes = 0
+        self.assertIn("No minimum interval", workflow.interval_text)
+        fr = workflow.with_context(lang="fr_FR")
+        fr.interval_minutes = 1440
+        self.assertEqual(fr.interval_text,
+                         "Au plus une réponse automatique par client et par compte toutes les 24 h.")
+        arch = self._arch(FORM_VIEW)
+        self.assertIn('name="interval_text"', arch)
