@@ -80,7 +80,10 @@ class ResponsoDecision(models.Model):
             "too_old": _("received %(hours)s h ago: too old for an automatic answer"),
             "account_paused": _("automatic replies of this account are paused"),
             "buyer_bounced": _("our automatic replies to this address bounced (no automatic reply until %(until)s)"),
-            "throttled": _("throttled: last automatic reply %(minutes)s min ago (interval %(interval)s min)"),
+            "throttled": _(
+                "throttled: this buyer got an automatic reply on this account %(minutes)s min ago; this workflow "
+                "answers at most once every %(interval)s min (change it under the workflow's conditions: "
+                "\"Change: every … minutes\", 0 = no limit)"),
             "conversation_cap": _("cap reached: %(count)s in 24 h in this conversation"),
             "account_cap": _("cap reached: %(count)s in 1 h on this account"),
             "too_long": _("message of %(length)s characters, %(channel)s accepts %(limit)s"),

@@ -78,7 +78,9 @@ class TestImmunity(ResponsoCase):
         replies = self.env["responso.reply"].search([("trigger_message_id", "in", [m.id for m in messages])])
         self.assertEqual(len(replies), 1)
         self.assertEqual(self._decisions(messages[1]).reason,
-                         "throttled: last automatic reply 1 min ago (interval 1440 min)")
+                         "throttled: this buyer got an automatic reply on this account 1 min ago; this workflow "
+                         "answers at most once every 1440 min (change it under the workflow's conditions: "
+                         "\"Change: every … minutes\", 0 = no limit)")
 
     def test_conversation_cap(self):
         self.env["ir.config_parameter"].set_param("responso_autoresponder.cap_conversation_day", 3)

@@ -201,10 +201,11 @@ class TestWorkflowFormSeller(ResponsoCase):
         self.assertIn(disabled, listed, "a disabled workflow stays in the list, greyed, with its toggle")
         self.assertIn(enabled, listed)
         self.assertFalse(listed.filtered("is_template"))
-        # the engine still ignores it: candidates are searched with the default active filter
-        self.assertEqual(self.env["responso.workflow"]._responso_candidates(self.env.company), enabled)
+        # the engine still ignores it: the compiled workflows hold the active ones only
+        compiled = self.env["responso.workflow"]._responso_compiled
+        self.assertEqual([spec.id for spec in compiled(self.env.company.id).index.specs], enabled.ids)
         disabled.active = True
-        self.assertEqual(self.env["responso.workflow"]._responso_candidates(self.env.company), enabled | disabled)
+        self.assertEqual({spec.id for spec in compiled(self.env.company.id).index.specs}, set((enabled | disabled).ids))
 
     @users("responso_manager")
     def test_add_button_saves_and_shows_the_list(self):
