@@ -24,14 +24,13 @@ from datetime import datetime, timedelta, timezone
 import psutil
 import stats
 import workload
+from decide_bench import bench_facts, build_specs, prepare_decide, run_decide
 from markupsafe import Markup
 from stats import Row, median, p90
 
 import odoo
 from odoo import Command, fields
 from odoo.sql_db import Cursor
-
-from odoo.addons.responso_autoresponder import engine
 
 BODY = "<p>Hello, where is my parcel? I ordered it last week and have not received it yet.</p>"
 REPLY = "<p>Thank you for your message: we will answer within 24 hours.</p>"
@@ -647,61 +646,8 @@ class Bench:
 
 
 # -------------------------------------------------------------------------------------------------------------
-# ADAPT: the engine's inputs (the lead may compile workflows or add an index accepted in place of the list)
+# ADAPT: the history method and the reply table (decide()'s inputs are in decide_bench.py)
 # -------------------------------------------------------------------------------------------------------------
-def bench_facts():
-    """The benchmark message as the engine sees it: account 0, Allegro Message Center, a Tuesday at 12:00 UTC."""
-    ids = source_ids()
-    return engine.MessageFacts(message_id=1, received_at=datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc),
-                               source=ids[workload.BENCH_SOURCE], integration=1, account=account_id(0))
-
-
-def source_ids():
-    return {code: index + 1 for index, code in enumerate(
-        ("allegro_discussions", "allegro_messages", "ebay", "amazon", "email"))}
-
-
-def account_id(index):
-    return 1000 + index
-
-
-def build_specs(mix):
-    """WorkflowSpec objects for a workload mix (ids as in bench_facts)."""
-    ids = source_ids()
-    specs = []
-    for index, definition in enumerate(mix):
-        conditions = []
-        for cond in definition["conditions"]:
-            kind = cond["kind"]
-            if kind == "trigger":
-                conditions.append(engine.Condition(kind, "in", frozenset([cond["trigger"]])))
-            elif kind == "account":
-                conditions.append(engine.Condition(kind, cond["operator"],
-                                                   frozenset(account_id(a) for a in cond["accounts"])))
-            elif kind == "source":
-                conditions.append(engine.Condition(kind, cond["operator"], frozenset(ids[s] for s in cond["sources"])))
-            elif kind == "weekday":
-                conditions.append(engine.Condition(kind, cond["operator"], frozenset(cond["days"])))
-            elif kind == "time_window":
-                conditions.append(engine.Condition(kind, cond["operator"], start_minute=round(cond["time_from"] * 60),
-                                                   end_minute=round(cond["time_to"] * 60)))
-            elif kind == "delay":
-                conditions.append(engine.Condition(kind, delay_minutes=cond["minutes"]))
-        specs.append(engine.WorkflowSpec(id=index + 1, name=definition["name"], sequence=definition["sequence"],
-                                         tz=workload.TZ, conditions=tuple(conditions), interval_minutes=0))
-    return specs
-
-
-def prepare_decide(specs):
-    """What decide() takes, built once per workflow set (not measured). Today: the list of specs."""
-    return specs
-
-
-def run_decide(prepared, facts, now):
-    """One decision, as the hook makes it (measured)."""
-    return engine.decide(prepared, facts, now, None, None)
-
-
 def history_probe(conversation, message):
     """The history part of a post, alone (ADAPT when the method is renamed). Returns False when unavailable."""
     method = getattr(conversation, "_responso_history", None)
