@@ -627,10 +627,10 @@ class Bench:
                     f"{stats.fmt(median([m for m, _q in plain_large]))} ms")
         self.add(row)
         statements = self.capture_statements()
-        scans = explain_seq_scans(self.cr, statements, ("responso_reply", "mail_message"))
+        scans, explained = explain_seq_scans(self.cr, statements, ("responso_reply", "mail_message"))
         self.add(Row(scenario=f"history plans at {large:,} rows: seq scans on responso_reply/mail_message",
                      targets=[("check", not scans)], check_text="index scans only",
-                     note=f"{len(scans)} of {len(statements)} statements" + (
+                     note=f"{len(scans)} of {explained} SELECTs on them (of {len(statements)} statements)" + (
                          ": " + "; ".join(scans[:3]) if scans else "")))
 
     def history_samples(self, count):
@@ -761,12 +761,15 @@ class HistoryFiller:
 
 
 def explain_seq_scans(cr, statements, tables):
-    """EXPLAIN each SELECT that reads one of `tables`; the statements whose plan scans one of them sequentially."""
+    """EXPLAIN each SELECT that reads one of `tables`: (the statements whose plan scans one of them sequentially,
+    how many were explained)."""
     found = []
+    explained = 0
     for statement in statements:
         text = statement.strip()
         if not text.upper().startswith(("SELECT", "WITH")) or not any(t in text for t in tables):
             continue
+        explained += 1
         cr.execute("SAVEPOINT bench_explain")
         try:
             cr.execute("EXPLAIN " + text)
@@ -777,7 +780,7 @@ def explain_seq_scans(cr, statements, tables):
         for table in tables:
             if f"Seq Scan on {table}" in plan:
                 found.append(f"{table}: {' '.join(text.split())[:90]}…")
-    return found
+    return found, explained
 
 
 # -------------------------------------------------------------------------------------------------------------
