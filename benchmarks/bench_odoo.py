@@ -33,6 +33,8 @@ import odoo
 from odoo import Command, fields
 from odoo.sql_db import Cursor
 
+from odoo.addons.responso_autoresponder.engine.index import history_horizon
+
 BODY = "<p>Hello, where is my parcel? I ordered it last week and have not received it yet.</p>"
 REPLY = "<p>Thank you for your message: we will answer within 24 hours.</p>"
 PEER_REPLY = "Thank you for your message: we will answer within 24 hours."
@@ -685,7 +687,9 @@ def history_probe(conversation, message):
     if method is None:
         return False
     now = fields.Datetime.now().replace(tzinfo=timezone.utc)
-    method(message, conversation._responso_account(), now)
+    compiled = conversation.env["responso.workflow"]._responso_compiled(conversation._responso_company().id)
+    limits = conversation._responso_limits()
+    method(message, conversation._responso_account(), now, history_horizon(compiled.index, limits, now))
     return True
 
 
