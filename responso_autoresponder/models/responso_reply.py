@@ -84,7 +84,7 @@ class ResponsoReply(models.Model):
                                    help="When the reply last left for the marketplace.")
     first_attempt_at = fields.Datetime("First Attempt", readonly=True, copy=False,
                                        help="Temporary failures are retried for a limited time from this moment.")
-    sent_text = fields.Text("Sent Text", readonly=True, copy=False,
+    sent_text = fields.Text(readonly=True, copy=False,
                             help="The text the marketplace received, looked for in the thread when its answer "
                                  "was lost.")
     chatter_pending = fields.Boolean(readonly=True, copy=False,

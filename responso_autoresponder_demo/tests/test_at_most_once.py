@@ -11,7 +11,7 @@ import pytz
 
 from odoo import fields
 from odoo.exceptions import AccessError
-from odoo.tests import freeze_time, tagged
+from odoo.tests import tagged
 
 from odoo.addons.responso_autoresponder.connectors.common import Token
 from odoo.addons.responso_autoresponder.models.responso_account_token_store import AccountTokenStore
