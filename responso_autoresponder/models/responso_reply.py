@@ -340,8 +340,8 @@ class ResponsoReply(models.Model):
         """A person answered in `record` (`message`): the replies still waiting for earlier buyer messages are
         needless; cancelled at once, with `reason`."""
         self.sudo().search([("res_model", "=", record._name), ("res_id", "=", record.id),
-                            ("state", "=", "scheduled"),
-                            ("trigger_message_id", "<", message.id)])._responso_cancel(reason)
+                            ("state", "=", "scheduled"), ("trigger_message_id", "<", message.id),
+                            ("trigger_message_id.date", "<=", message.date)])._responso_cancel(reason)
 
     # ------------------------------------------------------------------
     # Buttons
