@@ -317,14 +317,14 @@ class ResponsoReply(models.Model):
             ("model", "=", record._name), ("res_id", "=", record.id),
             ("id", ">", self.trigger_message_id.id), ("id", "not in", siblings.ids),
             ("message_type", "in", ("comment", "email")),
-            "|", ("responso_kind", "in", ("auto_reply", "seller")),
-            "&", ("subtype_id.internal", "=", False), ("author_id", "!=", record._responso_buyer().id),
+            "|", ("responso_kind", "in", ("auto_reply", "seller")), ("author_id", "!=", record._responso_buyer().id),
         ], order="id")
         if any(message.responso_kind == "auto_reply" for message in later):
             return _("an automatic reply was already sent after this message")
         if any(message.responso_kind == "seller" for message in later):
             return _("the seller answered on the marketplace meanwhile")
-        if any(record._responso_is_agent_answer({
+        # public messages only (the subtypes are read by id: the message query stays on its indexes)
+        if any(not message.subtype_id.internal and record._responso_is_agent_answer({
                 "message_type": message.message_type, "subtype_id": message.subtype_id.id,
                 "author_id": message.author_id.id, "responso_auto_signal": message.responso_auto_signal,
         }) for message in later):
