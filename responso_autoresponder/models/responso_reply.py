@@ -78,7 +78,7 @@ class ResponsoReply(models.Model):
     error = fields.Text(readonly=True)
     cancel_reason = fields.Char(readonly=True)
     reply_message_id = fields.Many2one("mail.message", string="Reply", readonly=True, ondelete="set null")
-    external_id = fields.Char("Marketplace Message ID", readonly=True, copy=False,
+    external_id = fields.Char("Marketplace Message ID", readonly=True, copy=False, index="btree_not_null",
                               help="The reply's id on the marketplace, once the marketplace accepted it.")
     attempted_at = fields.Datetime("Last Attempt", readonly=True, copy=False,
                                    help="When the reply last left for the marketplace.")
