@@ -94,6 +94,23 @@ class IncomingMessage:
     attachments: tuple = ()  # ((file_name, url), ...)
 
 
+def _normalized(text):
+    return " ".join((text or "").split())
+
+
+def find_sent(messages, text, since, is_ours):
+    """The external id of the first of `messages` (IncomingMessage) written by us (`is_ours(message)`), created at
+    or after `since` (aware), whose text is `text` (whitespace aside: marketplaces rewrite line breaks), or None.
+
+    How a send whose answer was lost is recognised before any second attempt (docs/connectors.md): the marketplace
+    lists the thread's messages, and ours is there or not."""
+    wanted = _normalized(text)
+    for message in messages:
+        if message.created_at >= since and is_ours(message) and _normalized(message.text) == wanted:
+            return message.external_id
+    return None
+
+
 def parse_datetime(value):
     """An ISO 8601 date-time with "Z" or an offset, as an aware UTC datetime; MalformedResponse otherwise.
 

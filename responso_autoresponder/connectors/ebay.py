@@ -24,7 +24,7 @@ import logging
 from datetime import datetime, timedelta, timezone
 from urllib.parse import quote, urlencode
 
-from .common import IncomingMessage, Token, parse_datetime
+from .common import IncomingMessage, Token, find_sent, parse_datetime
 from .http import AuthError, HttpClient, MalformedResponse, PermanentError, read_attachment
 
 _logger = logging.getLogger(__name__)
@@ -200,6 +200,17 @@ class EbayClient:
             yield _incoming(conversation_id, title, message)
 
     # ------------------------------------------------------------------ sending
+
+    def find_sent_message(self, conversation_id, text, since):
+        """The id of our message `text` in a conversation, created at or after `since` (aware), or None: how a
+        send whose answer was lost (timeout, 5xx, broken connection) is checked before any new attempt (E1
+        getConversation; our messages have the account's username as senderUsername)."""
+        if since.tzinfo is None or since.utcoffset() is None:
+            raise ValueError("since must be an aware datetime")
+        username = (self.username or "").casefold()
+        messages = list(self._conversation_messages(conversation_id, {}))
+        return find_sent(messages, text, since, lambda message: bool(username) and (
+            message.author_login or "").casefold() == username)
 
     def send_message(self, conversation_id, text):
         """Post `text` in an existing conversation (E1 sendMessage); the new message's id.

@@ -46,7 +46,15 @@ class MarketplaceError(Exception):
 
 
 class TransientError(MarketplaceError):
-    """Network error, timeout, 5xx after retries: try again later."""
+    """Network error, timeout, 5xx after retries: try again later.
+
+    `outcome_unknown`: True when a call that is not idempotent (a POST) may have been applied by the marketplace
+    although we got no answer (a read timeout, a connection reset once the request left, a 5xx): never send it again
+    blindly, look on the marketplace first."""
+
+    def __init__(self, message, *, outcome_unknown=False, **kwargs):
+        super().__init__(message, **kwargs)
+        self.outcome_unknown = bool(outcome_unknown)
 
 
 class RateLimited(TransientError):
@@ -233,7 +241,8 @@ class HttpClient:
                     self._wait(attempt, method, path, why)
                     attempt += 1
                     continue
-                raise TransientError("%s %s: %s (%s)" % (method, path, why, exc)) from exc
+                raise TransientError("%s %s: %s (%s)" % (method, path, why, exc),
+                                     outcome_unknown=not idempotent and not _surely_not_sent(exc)) from exc
             except requests.RequestException as exc:  # invalid URL, too many redirects…: our request is wrong
                 raise PermanentError("%s %s: %s" % (method, path, exc)) from exc
             status = response.status_code
@@ -262,7 +271,8 @@ class HttpClient:
         if 400 <= status < 500:
             return PermanentError(message, **kwargs)
         if status >= 500:
-            return TransientError(message, **kwargs)
+            # a 5xx to a POST can come after the marketplace stored the message (a gateway timing out, a crash)
+            return TransientError(message, outcome_unknown=method not in IDEMPOTENT_METHODS, **kwargs)
         if 200 <= status < 300:
             return MalformedResponse("%s %s: unexpected HTTP %s" % (method, path, status), **kwargs)
         return PermanentError("%s %s: unexpected HTTP %s" % (method, path, status), **kwargs)

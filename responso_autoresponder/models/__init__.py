@@ -22,5 +22,6 @@ from . import responso_workflow_condition
 from . import responso_workflow_action
 from . import responso_decision
 from . import responso_reply
+from . import responso_reply_delivery
 from . import responso_workflow_snapshot
 from . import responso_workflow_cache

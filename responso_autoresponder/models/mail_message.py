@@ -6,9 +6,10 @@ class MailMessage(models.Model):
     _inherit = "mail.message"
 
     responso_kind = fields.Selection(
-        [("buyer", "Buyer message"), ("auto_reply", "Automatic reply")],
+        [("buyer", "Buyer message"), ("auto_reply", "Automatic reply"), ("seller", "Seller's marketplace message")],
         string="Autoresponder Role", readonly=True, index="btree_not_null",
-        help="Buyer messages are evaluated by the autoresponder; automatic replies never are.")
+        help="Buyer messages are evaluated by the autoresponder; automatic replies never are. A message the seller "
+             "wrote on the marketplace (fetched by the poll) answers the buyer: it cancels waiting automatic replies.")
     responso_account_id = fields.Many2one(
         "responso.account", string="Marketplace Account", readonly=True, index="btree_not_null",
         ondelete="set null")

@@ -3,7 +3,7 @@
 import pytz
 
 from odoo import _, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from ..connectors import allegro, ebay
 from ..connectors.http import HttpClient, MarketplaceError
@@ -63,8 +63,19 @@ class ResponsoAccount(models.Model):
         account = self.sudo()
         return bool(account) and bool(account.api_refresh_token or account.api_access_token)
 
+    def _responso_check_api_rights(self):
+        """The connection buttons (Test connection, Fetch messages now) talk to the marketplace as superuser:
+        managers of the account's company and administrators only, checked here since buttons can be called over
+        RPC."""
+        if not (self.env.su or self.env.user.has_group("responso_autoresponder.group_responso_manager")
+                or self.env.user.has_group("base.group_system")):
+            raise AccessError(_("Only autoresponder managers may test an account's connection or fetch its "
+                                "messages."))
+        self.check_access("write")
+
     def action_test_connection(self):
         self.ensure_one()
+        self._responso_check_api_rights()
         client = self._responso_client()
         try:
             client.fetch_new_messages(fields.Datetime.now().replace(tzinfo=pytz.utc))

@@ -56,17 +56,37 @@ class ResponsoAccount(models.Model):
         if signal is None:
             return conversation.responso_post_buyer_message(body, external_id=message.external_id, date=date,
                                                             attachments=files or None)
+        # the seller answering on the marketplace answers the buyer (not our own automatic reply coming back)
+        seller = self._responso_is_seller_message(message) and not self.env["responso.reply"].sudo().search_count(
+            [("account_id", "=", self.id), ("external_id", "=", message.external_id)], limit=1)
         try:
             with self.env.cr.savepoint():
-                return conversation.message_post(
+                note = conversation.message_post(
                     body=body, message_type="comment", subtype_xmlid="mail.mt_note", date=date,
                     attachments=files or None,
                     author_id=self.company_id.partner_id.id, responso_external_id=message.external_id,
                     responso_source_id=source.id, responso_account_id=self.id, responso_auto_signal=signal.rule,
-                    responso_auto_strength=signal.strength)
+                    responso_auto_strength=signal.strength, **({"responso_kind": "seller"} if seller else {}))
         except pg_errors.UniqueViolation:
             # our automatic reply, stored by the sender while this poll ran
             return Message.search(domain, limit=1)
+        if seller:
+            self.env["responso.reply"]._responso_cancel_answered(
+                conversation, note, conversation.with_context(lang=self.company_id.partner_id.lang or self.env.lang)
+                .env._("the seller answered on the marketplace meanwhile"))
+        return note
+
+    def _responso_is_seller_message(self, message):
+        """Whether a fetched message was written by the seller (the account itself): Allegro role SELLER or the
+        account's login (docs/marketplace-contract.md A1, A2), eBay sender = the account's user name (E1)."""
+        author = message.author or {}
+        login = (self.api_login or "").strip().casefold()
+        same = bool(login) and (message.author_login or "").strip().casefold() == login
+        if message.channel == "allegro_public_v1":
+            return author.get("isInterlocutor") is False and same
+        if message.channel in ("allegro_beta_v1", "allegro_discussions"):
+            return author.get("role") == "SELLER" or same
+        return same
 
     def _responso_buyer_partner(self, login):
         """The buyer behind a marketplace login (no e-mail address: the marketplace relays messages)."""

@@ -106,10 +106,21 @@ class ResponsoAutoresponderMixin(models.AbstractModel):
         return res
 
     def _responso_is_agent_answer(self, msg_values):
-        return (msg_values.get("message_type") in ("comment", "email")
-                and not self.env.context.get("responso_auto_reply")
-                and msg_values.get("subtype_id") == self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_comment")
-                and msg_values.get("author_id") != self._responso_buyer().id)
+        """Whether a person answered the buyer: the seller's own message fetched from the marketplace, or a public
+        comment or e-mail by an internal user of the autoresponder's groups. Never a bounce, another
+        autoresponder, a third party or any partner without such a user, nor our automatic replies."""
+        if self.env.context.get("responso_auto_reply") or msg_values.get("responso_kind") == "auto_reply":
+            return False
+        if msg_values.get("responso_kind") == "seller":
+            return True
+        if (msg_values.get("message_type") not in ("comment", "email") or msg_values.get("responso_auto_signal")
+                or msg_values.get("subtype_id") != self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_comment")):
+            return False
+        author = self.env["res.partner"].sudo().browse(msg_values.get("author_id") or [])
+        if not author or author == self._responso_buyer():
+            return False
+        return any(not user.share and user._has_group("responso_autoresponder.group_responso_user")
+                   for user in author.user_ids)
 
     def _responso_is_buyer_message(self, msg_values):
         """Only the buyer's own messages are evaluated: never agents' messages, notes, notifications or

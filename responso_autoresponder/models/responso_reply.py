@@ -5,12 +5,10 @@ from datetime import timedelta
 from psycopg2.extensions import TransactionRollbackError
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError
 from odoo.tools import SQL, create_index
 
 from odoo.addons.base.models.res_partner import _lang_get
-
-from ..connectors.http import ClosedConversation, MarketplaceError, TransientError
 
 _logger = logging.getLogger(__name__)
 
@@ -27,18 +25,32 @@ LANG_REASONS = [
 STATES = [
     ("scheduled", "Scheduled"),
     ("sending", "Sending"),
+    ("verify", "Checking Whether Sent"),
     ("sent", "Sent"),
+    ("unknown", "Maybe Sent: Check"),
     ("failed", "Failed"),
     ("cancelled", "Cancelled"),
 ]
+
+# The state machine's fields: written only by the methods of this model (``_responso_write``), never directly, as
+# queue_job protects its jobs (a manager writing ``state`` would re-send a reply behind the queue's back).
+EDIT_SENTINEL = object()
+PROTECTED_FIELDS = frozenset({
+    "state", "send_at", "sent_at", "attempts", "error", "cancel_reason", "reply_message_id", "external_id",
+    "attempted_at", "first_attempt_at", "sent_text", "chatter_pending", "lang", "lang_reason",
+})
 
 
 class ResponsoReply(models.Model):
     """The reply queue: one row per workflow action and triggering buyer message (unique).
 
-    scheduled → sending → sent, or failed (error, attempts) / cancelled (reason). Rows change state only
-    through the methods below; the sending cron picks due rows with FOR NO KEY UPDATE SKIP LOCKED, so two
-    cron workers (or a "Send now" click during a cron run) never send the same row twice."""
+    scheduled → sending → sent, or failed (error, attempts) / cancelled (reason). A marketplace send whose answer
+    was lost (timeout, 5xx, broken connection) goes to ``verify``: the thread is read on the marketplace before
+    anything is sent again, and the reply becomes sent (our message is there), scheduled (it is not) or, when the
+    marketplace cannot tell, ``unknown`` ("maybe sent": a person checks). Rows change state only through the
+    methods below (``write`` refuses the state machine's fields otherwise); the sending cron picks due rows with
+    FOR NO KEY UPDATE SKIP LOCKED, so two cron workers (or a "Send now" click during a cron run) never send the
+    same row twice."""
 
     _name = "responso.reply"
     _description = "Automatic Reply"
@@ -66,6 +78,17 @@ class ResponsoReply(models.Model):
     error = fields.Text(readonly=True)
     cancel_reason = fields.Char(readonly=True)
     reply_message_id = fields.Many2one("mail.message", string="Reply", readonly=True, ondelete="set null")
+    external_id = fields.Char("Marketplace Message ID", readonly=True, copy=False, index="btree_not_null",
+                              help="The reply's id on the marketplace, once the marketplace accepted it.")
+    attempted_at = fields.Datetime("Last Attempt", readonly=True, copy=False,
+                                   help="When the reply last left for the marketplace.")
+    first_attempt_at = fields.Datetime("First Attempt", readonly=True, copy=False,
+                                       help="Temporary failures are retried for a limited time from this moment.")
+    sent_text = fields.Text(readonly=True, copy=False,
+                            help="The text the marketplace received, looked for in the thread when its answer "
+                                 "was lost.")
+    chatter_pending = fields.Boolean(readonly=True, copy=False,
+                                     help="The marketplace has the reply; its copy in the chatter is posted again.")
     lang = fields.Selection(_lang_get, string="Language", readonly=True,
                             help="The language the reply was written in, chosen when it was sent.")
     lang_reason = fields.Selection(LANG_REASONS, string="Language Chosen By", readonly=True,
@@ -91,6 +114,34 @@ class ResponsoReply(models.Model):
         ):
             create_index(self.env.cr, name, self._table, columns, where=where)
         return res
+
+    # ------------------------------------------------------------------
+    # The protected state machine
+    # ------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            # a new row is scheduled, due at `send_at`: nothing else of the state machine is given
+            self._responso_check_protected({name for name, value in vals.items() if value and name != "send_at"
+                                            and (name, value) != ("state", "scheduled")})
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._responso_check_protected(vals)
+        return super().write(vals)
+
+    def _responso_check_protected(self, fnames):
+        if self.env.context.get("responso_reply_edit") is EDIT_SENTINEL:
+            return
+        protected = sorted(PROTECTED_FIELDS.intersection(fnames))
+        if protected:
+            raise AccessError(_(
+                "The status of an automatic reply changes only through its buttons (Retry, Cancel…), never "
+                "directly: %(fields)s.", fields=", ".join(protected)))
+
+    def _responso_write(self, vals):
+        """The one way the state machine's fields are written (rights are still checked by ``write``)."""
+        return self.with_context(responso_reply_edit=EDIT_SENTINEL).write(vals)
 
     # ------------------------------------------------------------------
     # Queueing (called from the buyer message hook)
@@ -132,16 +183,26 @@ class ResponsoReply(models.Model):
     def _cron_send_due(self, batch_size=50):
         """Send the replies that are due, one claimed row at a time (ir.cron runs us again while some remain).
 
-        At most once: a row is claimed (``sending``) and committed before it is delivered, then marked sent and
-        committed. Another worker skips the locked row and never sees it ``scheduled`` again; a crash between
-        the two commits leaves it ``sending``, which the watchdog turns into a failure an agent resolves — it is
-        never re-sent silently. Tests run without those commits (they cannot commit)."""
+        At most once: a row is claimed (``sending``) and committed before it is delivered; the attempt (its text,
+        its time) is committed before the marketplace call and the marketplace's acceptance right after it, then
+        the outcome. Another worker skips the locked row and never sees it ``scheduled`` again; a crash leaves it
+        ``sending``, which the watchdog hands to the marketplace check (``verify``) or to a person — it is never
+        re-sent silently. Sends whose answer was lost are checked on the marketplace first (``verify``). Tests
+        run without those commits (they cannot commit)."""
         self._responso_fail_interrupted()
         auto_commit = not getattr(threading.current_thread(), "testing", False)
         # Commits: at most once needs each claim durable before its delivery, and each outcome durable after it
         # (DESIGN: a crash may never lead to a silent re-send); _notify_progress cannot give that granularity.
+        checkpoint = self.env.cr.commit if auto_commit else None  # pylint: disable=invalid-commit
         if auto_commit:
             self.env.cr.commit()  # pylint: disable=invalid-commit
+        for _index in range(batch_size):
+            reply = self._responso_lock_due("verify", retry_conflicts=auto_commit)
+            if not reply:
+                break
+            reply._responso_verify()
+            if auto_commit:
+                self.env.cr.commit()  # pylint: disable=invalid-commit  # the check's outcome is durable
         sent = self.browse()
         for _index in range(batch_size):
             reply = self._responso_claim_next(retry_conflicts=auto_commit)
@@ -149,19 +210,19 @@ class ResponsoReply(models.Model):
                 break
             if auto_commit:
                 self.env.cr.commit()  # pylint: disable=invalid-commit  # the claim is durable before anything leaves
-            reply._responso_send()
+            reply._responso_send(checkpoint=checkpoint)
             if auto_commit:
                 self.env.cr.commit()  # pylint: disable=invalid-commit  # the outcome is durable
             sent |= reply
+        self._responso_post_pending(batch_size)
         now = fields.Datetime.now()
-        remaining = self.search_count([("state", "=", "scheduled"), ("send_at", "<=", now)])
+        remaining = self.search_count([("state", "in", ("scheduled", "verify")), ("send_at", "<=", now)])
         self.env["ir.cron"]._notify_progress(done=len(sent), remaining=remaining)
         return sent
 
     @api.model
-    def _responso_claim_next(self, retry_conflicts=False):
-        """Lock the next due row (skipping rows other workers hold), re-check it and mark it sending, or cancel
-        it when the situation changed. Returns the claimed row, or an empty recordset when none is due.
+    def _responso_lock_due(self, state, retry_conflicts=False):
+        """Lock the next due row in `state`, skipping rows other workers hold; an empty recordset when none.
 
         Odoo's transactions are REPEATABLE READ: locking a row that another worker changed and committed after
         our snapshot is refused ("could not serialize access"). That row is the other worker's: start a fresh
@@ -172,10 +233,10 @@ class ResponsoReply(models.Model):
             try:
                 self.env.cr.execute(SQL(
                     """SELECT id FROM responso_reply
-                        WHERE state = 'scheduled' AND send_at <= %s
+                        WHERE state = %s AND send_at <= %s
                      ORDER BY send_at, sequence, id
                         LIMIT 1
-                   FOR NO KEY UPDATE SKIP LOCKED""", fields.Datetime.now()))
+                   FOR NO KEY UPDATE SKIP LOCKED""", state, fields.Datetime.now()))
             except TransactionRollbackError:
                 conflicts += 1
                 if not retry_conflicts or conflicts > 10:
@@ -188,54 +249,36 @@ class ResponsoReply(models.Model):
                 return self.browse()
             reply = self.browse(row[0])
             reply.invalidate_recordset()  # read the locked row as it is now
+            return reply
+
+    @api.model
+    def _responso_claim_next(self, retry_conflicts=False):
+        """Lock the next due row, re-check it and mark it sending, or cancel it when the situation changed.
+        Returns the claimed row, or an empty recordset when none is due."""
+        while True:
+            reply = self._responso_lock_due("scheduled", retry_conflicts=retry_conflicts)
+            if not reply:
+                return reply
             record = self.env[reply.res_model].browse(reply.res_id).exists()
             cancel = reply._responso_cancel_reason(record)
             if cancel:
                 reply._responso_cancel(cancel)
                 continue
-            reply.write({"state": "sending", "attempts": reply.attempts + 1})
+            reply._responso_write({"state": "sending", "attempts": reply.attempts + 1, "attempted_at": False})
             return reply
 
     @api.model
     def _responso_fail_interrupted(self, minutes=15):
-        """Rows left ``sending`` by a crash: the buyer may or may not have the reply, so a person decides."""
+        """Rows left ``sending`` by a crash. One that had left for the marketplace is looked for there
+        (``verify``); otherwise the buyer may or may not have the reply, so a person decides."""
         stale = self.search([("state", "=", "sending"),
                              ("write_date", "<", fields.Datetime.now() - timedelta(minutes=minutes))])
-        stale.write({"state": "failed", "error": _(
+        left = stale.filtered(lambda reply: reply.attempted_at and reply.sent_text)
+        left._responso_write({"state": "verify", "send_at": fields.Datetime.now(), "error": _(
+            "Interrupted while sending: the marketplace is checked for this reply before anything else.")})
+        (stale - left)._responso_write({"state": "failed", "error": _(
             "Interrupted while sending: check in the conversation whether the buyer received this reply, then "
             "retry or cancel it.")})
-
-    def _responso_send(self):
-        """Deliver one claimed reply through the record's channel."""
-        self.ensure_one()
-        record = self.env[self.res_model].browse(self.res_id)
-        lang, why = record._responso_reply_lang_reason(self.trigger_message_id, self.action_id)
-        self.write({"lang": lang, "lang_reason": why})
-        try:
-            with self.env.cr.savepoint():
-                body = self.action_id._responso_render(record, lang)
-                message = record._responso_deliver_reply(body, self)
-        except ClosedConversation as exc:
-            self.write({"state": "cancelled", "cancel_reason": exc.message})
-            return
-        except TransientError as exc:
-            # the marketplace is down or asks us to wait: the reply stays queued and goes out when it is back
-            wait = max(getattr(exc, "retry_after", 0) or 0, 60 * 2 ** min(self.attempts, 6))
-            self.write({"state": "scheduled", "error": exc.message,
-                        "send_at": fields.Datetime.now() + timedelta(seconds=wait)})
-            self.env.ref("responso_autoresponder.ir_cron_send_due_replies")._trigger(self.send_at)
-            return
-        except (UserError, MarketplaceError) as exc:
-            message = exc.message if isinstance(exc, MarketplaceError) else str(exc)
-            self.write({"state": "failed", "error": message})
-            _logger.info("Automatic reply %s failed: %s", self.id, message)
-            return
-        except Exception as exc:  # noqa: BLE001 - any failure is kept on the row for an agent to see
-            self.write({"state": "failed", "error": repr(exc)})
-            _logger.exception("Automatic reply %s failed", self.id)
-            return
-        self.write({"state": "sent", "sent_at": fields.Datetime.now(), "reply_message_id": message.id,
-                    "error": False})
 
     def _responso_cancel_reason(self, record):
         """Checked again when the reply is due: the situation may have changed since the decision."""
@@ -266,36 +309,57 @@ class ResponsoReply(models.Model):
         return False
 
     def _responso_answered_since(self, record):
-        """Only answer while the buyer's message is the newest: anything public posted after it by someone
-        else (an agent, or another automatic reply) makes this reply needless."""
-        buyer = record._responso_buyer()
+        """Only answer while the buyer's message is the newest: a person's answer posted after it (an agent in
+        Odoo, or the seller on the marketplace, fetched by the poll as a note) or another automatic reply makes
+        this reply needless. Bounces, other autoresponders and third parties do not answer the buyer."""
         siblings = self.search([("trigger_message_id", "=", self.trigger_message_id.id)]).reply_message_id
         later = self.env["mail.message"].sudo().search([
             ("model", "=", record._name), ("res_id", "=", record.id),
             ("id", ">", self.trigger_message_id.id), ("id", "not in", siblings.ids),
             ("message_type", "in", ("comment", "email")),
-            ("subtype_id.internal", "=", False),
-            ("author_id", "!=", buyer.id),
-        ], limit=1, order="id")
-        if not later:
-            return False
-        if later.responso_kind == "auto_reply":
+            "|", ("responso_kind", "in", ("auto_reply", "seller")), ("author_id", "!=", record._responso_buyer().id),
+        ], order="id")
+        if any(message.responso_kind == "auto_reply" for message in later):
             return _("an automatic reply was already sent after this message")
-        return _("an agent answered meanwhile")
+        if any(message.responso_kind == "seller" for message in later):
+            return _("the seller answered on the marketplace meanwhile")
+        # public messages only (the subtypes are read by id: the message query stays on its indexes)
+        if any(not message.subtype_id.internal and record._responso_is_agent_answer({
+                "message_type": message.message_type, "subtype_id": message.subtype_id.id,
+                "author_id": message.author_id.id, "responso_auto_signal": message.responso_auto_signal,
+        }) for message in later):
+            return _("an agent answered meanwhile")
+        return False
 
     def _responso_cancel(self, reason):
-        self.filtered(lambda r: r.state in ("scheduled", "failed")).write(
+        self.filtered(lambda r: r.state in ("scheduled", "failed"))._responso_write(
             {"state": "cancelled", "cancel_reason": reason})
+
+    @api.model
+    def _responso_cancel_answered(self, record, message, reason):
+        """A person answered in `record` (`message`): the replies still waiting for earlier buyer messages are
+        needless; cancelled at once, with `reason`."""
+        self.sudo().search([("res_model", "=", record._name), ("res_id", "=", record.id),
+                            ("state", "=", "scheduled"), ("trigger_message_id", "<", message.id),
+                            ("trigger_message_id.date", "<=", message.date)])._responso_cancel(reason)
 
     # ------------------------------------------------------------------
     # Buttons
     # ------------------------------------------------------------------
     def action_cancel(self):
+        self.filtered(lambda r: r.state == "unknown")._responso_write(
+            {"state": "cancelled", "cancel_reason": _("cancelled by %(user)s", user=self.env.user.name)})
         self._responso_cancel(_("cancelled by %(user)s", user=self.env.user.name))
 
     def action_retry(self):
-        """Put failed replies back in the queue, due now."""
-        failed = self.filtered(lambda r: r.state == "failed")
-        failed.write({"state": "scheduled", "send_at": fields.Datetime.now()})
+        """Put failed replies back in the queue, due now. A reply that may have been sent (``unknown``) is sent
+        again only from here: the person who presses Retry checked that the buyer does not have it."""
+        failed = self.filtered(lambda r: r.state in ("failed", "unknown"))
+        failed._responso_write({"state": "scheduled", "send_at": fields.Datetime.now(), "first_attempt_at": False})
         if failed:
             self.env.ref("responso_autoresponder.ir_cron_send_due_replies")._trigger()
+
+    def action_mark_sent(self):
+        """A person found the reply on the marketplace: it was sent."""
+        self.filtered(lambda r: r.state == "unknown")._responso_write(
+            {"state": "sent", "sent_at": fields.Datetime.now(), "error": False})

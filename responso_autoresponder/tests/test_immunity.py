@@ -170,7 +170,7 @@ class TestImmunity(ResponsoCase):
     def test_interrupted_send_is_left_for_a_person(self):
         message = self._post_buyer(self.conv_allegro, "Hello", at=TUESDAY)
         reply = self._replies(message)
-        reply.write({"state": "sending"})
+        reply._responso_write({"state": "sending"})
         self.env.flush_all()
         self.env.cr.execute("UPDATE responso_reply SET write_date = %s WHERE id = %s",
                             [TUESDAY - timedelta(hours=1), reply.id])

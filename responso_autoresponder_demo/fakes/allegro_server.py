@@ -32,7 +32,10 @@ Error bodies use Allegro's ErrorsHolder shape {"errors": [{code, message, detail
 Knobs (each takes `n` requests and an optional `path` substring the request path must contain, and `method`):
 fail_next (5xx), rate_limit_next (429 with or without Retry-After), delay_next (slow answers, for timeouts),
 malformed_next ("not_json", "truncated", "not_object", "missing_fields"), reject_auth_next (401 whatever the
-token), expire_access_tokens(). `requests` records what the client sent.
+token), expire_access_tokens(). Faults AFTER the request is applied (the message is stored, as on a marketplace
+that accepted it): apply_then_delay_next (the answer comes after the client's read timeout), apply_then_fail_next
+(a 5xx instead of the answer), apply_then_drop_next (the connection closes in the middle of the answer's body).
+`requests` records what the client sent.
 
     with FakeAllegro() as fake:
         client = AllegroClient(store, api_url=fake.url, oauth_url=fake.url, ...)
@@ -322,6 +325,18 @@ class FakeAllegro:
     def reject_auth_next(self, n=1, *, path=None, method=None):
         self._add_fault("auth", n, path, method)
 
+    def apply_then_delay_next(self, n=1, *, seconds=0.3, path=None, method="POST"):
+        """The request is applied, then its answer waits `seconds` (past the client's read timeout)."""
+        self._add_fault("apply_delay", n, path, method, seconds=seconds)
+
+    def apply_then_fail_next(self, n=1, *, status=502, path=None, method="POST"):
+        """The request is applied, then answered with a 5xx (a gateway that lost the application's answer)."""
+        self._add_fault("apply_fail", n, path, method, status=status)
+
+    def apply_then_drop_next(self, n=1, *, path=None, method="POST"):
+        """The request is applied, then the connection closes after half of the answer's body."""
+        self._add_fault("apply_drop", n, path, method)
+
     def _take_fault(self, method, path):
         with self.lock:
             for fault in self._faults:
@@ -366,6 +381,13 @@ class FakeAllegro:
             status, reply, extra = self._route(method, path, query, lowered, body)
         except _Reply as reply_exc:
             status, reply, extra = reply_exc.status, reply_exc.body, reply_exc.headers
+        if fault is not None and fault.kind == "apply_delay":
+            self._stopping.wait(fault.params["seconds"])
+        elif fault is not None and fault.kind == "apply_fail":
+            status = fault.params["status"]
+            return status, errors_body("BadGateway", "The upstream server did not answer in time", path=path), {}
+        elif fault is not None and fault.kind == "apply_drop":
+            extra = dict(extra, **{"X-Fake-Drop": "1"})
         if fault is not None and fault.kind == "malformed" and 200 <= status < 300:
             kind = fault.params["kind"]
             if kind == "not_json":
@@ -756,6 +778,7 @@ class _Handler(BaseHTTPRequestHandler):
             accept = self.headers.get("Accept", "")
             if status < 400 and accept in (PUBLIC, BETA):
                 content_type = accept
+        drop = extra.pop("X-Fake-Drop", None)
         try:
             self.send_response(status)
             self.send_header("Content-Type", content_type)
@@ -763,6 +786,11 @@ class _Handler(BaseHTTPRequestHandler):
             for name, value in extra.items():
                 self.send_header(name, value)
             self.end_headers()
+            if drop:  # half of the body, then the connection closes: the client sees a broken answer
+                self.wfile.write(data[:len(data) // 2])
+                self.wfile.flush()
+                self.close_connection = True
+                return
             self.wfile.write(data)
         except (BrokenPipeError, ConnectionResetError):  # the client gave up (a timeout test)
             self.close_connection = True

@@ -15,7 +15,10 @@ It follows docs/marketplace-contract.md (E1 Message API, E2 OAuth; public URLs t
 Knobs the tests turn (each takes `n` requests and an optional `path` substring the request must contain):
 fail_next (500/503), rate_limit_next (429 with or without Retry-After), delay_next (slow answers, for timeouts),
 malformed_next ("not_json", "not_object" or "missing_fields"), reject_auth_next (401 whatever the token),
-expire_access_token(). `requests` records what the client sent.
+expire_access_token(). Faults AFTER the request is applied (the message is stored, as on a marketplace that
+accepted it): apply_then_delay_next (the answer comes after the client's read timeout), apply_then_fail_next (a
+5xx instead of the answer), apply_then_drop_next (the connection closes in the middle of the answer's body).
+`requests` records what the client sent.
 
     with FakeEbay() as fake:
         client = EbayClient(store, base_url=fake.url, ...)
@@ -236,6 +239,18 @@ class FakeEbay:
     def reject_auth_next(self, n=1, *, path=None):
         self._add_fault("auth", n, path)
 
+    def apply_then_delay_next(self, seconds, n=1, *, path="/send_message"):
+        """The request is applied, then its answer waits `seconds` (past the client's read timeout)."""
+        self._add_fault("apply_delay", n, path, seconds=seconds)
+
+    def apply_then_fail_next(self, n=1, status=502, *, path="/send_message"):
+        """The request is applied, then answered with a 5xx (a gateway that lost the application's answer)."""
+        self._add_fault("apply_fail", n, path, status=status)
+
+    def apply_then_drop_next(self, n=1, *, path="/send_message"):
+        """The request is applied, then the connection closes after half of the answer's body."""
+        self._add_fault("apply_drop", n, path)
+
     def _take_faults(self, path):
         """The faults this request triggers: at most one of each kind, the oldest first."""
         taken = {}
@@ -292,7 +307,13 @@ class FakeEbay:
             reply = _Reply(200, payload)
         except _Reply as exc:
             reply = exc
-        self._send(handler, reply)
+        if "apply_delay" in faults:
+            time.sleep(faults["apply_delay"]["seconds"])
+        if "apply_fail" in faults:
+            reply = _Reply(faults["apply_fail"]["status"], ebay_errors(
+                10001, "System error", "There was a problem with an eBay internal system or process.",
+                category="APPLICATION"))
+        self._send(handler, reply, drop="apply_drop" in faults)
 
     def _apply_faults(self, faults):
         if "fail" in faults:
@@ -315,7 +336,7 @@ class FakeEbay:
             raise _Reply(200, raw=b'["unexpected"]')
 
     @staticmethod
-    def _send(handler, reply):
+    def _send(handler, reply, drop=False):
         raw = reply.raw if reply.raw is not None else json.dumps(reply.payload).encode()
         try:
             handler.send_response(reply.status)
@@ -324,6 +345,11 @@ class FakeEbay:
             for name, value in reply.headers.items():
                 handler.send_header(name, value)
             handler.end_headers()
+            if drop:  # half of the body, then the connection closes: the client sees a broken answer
+                handler.wfile.write(raw[:len(raw) // 2])
+                handler.wfile.flush()
+                handler.close_connection = True
+                return
             handler.wfile.write(raw)
         except (BrokenPipeError, ConnectionResetError):
             _logger.debug("the client gave up before the reply (timeout test)")
@@ -475,7 +501,8 @@ class FakeEbay:
             if conversation is None or conversation.conversation_type != "FROM_MEMBERS":
                 raise _Reply(400, ebay_errors(355022, "The 'conversationId' value is invalid.",
                                               "No member conversation with ID %s." % body.get("conversationId")))
-            message_id = self._add_message(conversation, body["messageText"], sender=self.seller)
+            message_id = self._add_message(conversation, body["messageText"], sender=self.seller,
+                                           created=datetime.now(UTC))  # dated when eBay receives it
             message = self._public(next(m for m in conversation.messages if m["messageId"] == message_id))
             self.sent.append(message)
         answer = {  # E1 SendMessageResponse: senderUserName / recipientUserName with a capital N

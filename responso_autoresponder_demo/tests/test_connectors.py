@@ -105,10 +105,25 @@ class TestAllegroConnector(ResponsoCase):
         thread = self._thread()
         self.account._responso_poll()
         reply = self._find(thread).reply_ids
-        self.fake.fail_next(1, status=503, method="POST")  # a POST is never retried within a call
+        self.fake.rate_limit_next(1, method="POST")  # refused: nothing was applied
         self._send_due()
         self.assertEqual(reply.state, "scheduled", "a marketplace outage leaves the reply queued")
         self.assertTrue(reply.error)
+        self.assertFalse(self.fake.sent)
+        with freeze_time(reply.send_at + timedelta(seconds=1)):
+            self._send_due()
+        self.assertEqual(reply.state, "sent")
+        self.assertEqual(len(self.fake.sent), 1)
+
+    def test_5xx_is_checked_on_the_marketplace_before_sending_again(self):
+        """A 5xx to our POST may come after Allegro stored the message: the thread is read first; here the
+        message is not there (refused before it was stored), so the reply goes out, once."""
+        thread = self._thread()
+        self.account._responso_poll()
+        reply = self._find(thread).reply_ids
+        self.fake.fail_next(1, status=503, method="POST")  # refused before the message is stored
+        self._send_due()
+        self.assertEqual(reply.state, "verify", "a 5xx to a POST leaves the outcome unknown")
         self.assertFalse(self.fake.sent)
         with freeze_time(reply.send_at + timedelta(seconds=1)):
             self._send_due()

@@ -5,7 +5,7 @@ Source keys (A1…A5) are defined, with their public URLs, in docs/marketplace-c
 
 from urllib.parse import quote
 
-from ..common import IncomingMessage
+from ..common import IncomingMessage, find_sent
 from ..http import ClosedConversation, MalformedResponse, PermanentError
 from .parsing import _attachments, _aware_since, _datetime, _require_id, _require_list, _sorted_unique, _utf16_length
 from .transport import BETA_V1
@@ -100,6 +100,19 @@ class AllegroDiscussions:
             order_ref=str(order_ref) if order_ref else None,
             attachments=_attachments(item),
         )
+
+    def find_sent_issue_message(self, issue_id, text, since):
+        """The id of our message `text` in a dispute or claim chat, posted at or after `since` (aware), or None
+        (A1 getChatFromIssueUsingGET; the seller writes as role SELLER, A1 PostPurchaseIssueMessageAuthor)."""
+        since = _aware_since(since)
+        messages = [self._issue_message(item, issue_id, None, None) for item in self._issue_chat(issue_id)]
+        login = (self.login or "").strip().casefold()
+
+        def ours(message):
+            return message.author.get("role") == "SELLER" or bool(
+                login and (message.author_login or "").strip().casefold() == login)
+
+        return find_sent(messages, text, since, ours)
 
     def issue_chat_active(self, issue_id, *, cached=False):
         """Whether new messages may be sent in a dispute or claim (A1 currentState.chatActive).

@@ -3,15 +3,22 @@
 Source keys (A1…A5) are defined, with their public URLs, in docs/marketplace-contract.md.
 """
 
+from datetime import timedelta
 from urllib.parse import quote
 
+from ..common import find_sent
 from ..http import ClosedConversation, PermanentError
 from .message_center_beta import AllegroBetaV1
 from .message_center_public import AllegroPublicV1
 from .parsing import _aware_since, _error_codes, _optional_datetime, _require_id, _sorted_unique, _utf16_length
 from .transport import PUBLIC_V1
 
+
+def _same_login(login, account_login):
+    return bool(login) and bool(account_login) and login.strip().casefold() == account_login.strip().casefold()
+
 MESSAGE_MAX_LENGTH = 2000  # A1 NewMessageInThread.text maxLength
+_BEFORE = timedelta(seconds=1)  # `after` is exclusive (A1): ask from a little earlier
 
 
 class AllegroMessageCenter(AllegroPublicV1, AllegroBetaV1):
@@ -34,6 +41,29 @@ class AllegroMessageCenter(AllegroPublicV1, AllegroBetaV1):
         # A1 Thread.lastMessageDateTime: nullable and not required; a thread without one is always read
         last = _optional_datetime(thread.get("lastMessageDateTime"), what)
         return since is not None and last is not None and last <= since
+
+    def thread_messages(self, thread_id, since):
+        """A thread's messages created after `since` (aware), any author, in the chosen content version (A1
+        listMessagesGET, A2)."""
+        since = _aware_since(since)
+        if self.messaging_version == PUBLIC_V1:
+            return list(self._public_thread_messages(thread_id, since))
+        return list(self._beta_thread_messages({"id": thread_id}, since))
+
+    def _is_own_message(self, message):
+        # public.v1: the seller is the author who is not the interlocutor (A1 MessageAuthor); beta.v1: role SELLER,
+        # or the account's own login (in COMMON threads both participants are USER, A2)
+        author = message.author
+        if message.channel == "allegro_public_v1":
+            return author.get("isInterlocutor") is False and (not self.login or _same_login(message.author_login,
+                                                                                             self.login))
+        return author.get("role") == "SELLER" or _same_login(message.author_login, self.login)
+
+    def find_sent_message(self, thread_id, text, since):
+        """The id of our message `text` in a Message Center thread, posted at or after `since`, or None: how a
+        send whose answer was lost (timeout, 5xx, broken connection) is checked before any new attempt."""
+        since = _aware_since(since)
+        return find_sent(self.thread_messages(thread_id, since - _BEFORE), text, since, self._is_own_message)
 
     def send_message(self, thread_id, text):
         """Post `text` in a Message Center thread; the new message's id.
