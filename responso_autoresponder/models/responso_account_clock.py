@@ -39,14 +39,14 @@ class ResponsoAccount(models.Model):
                     "Amazon: a person answers within 24 hours, weekends and holidays included.")
                 continue
             calendar = account._responso_clock_calendar()
-            hours = account.responso_response_hours or AMAZON_RESPONSE_HOURS
+            hours = "%g" % (account.responso_response_hours or AMAZON_RESPONSE_HOURS)
             if calendar:
                 account.responso_clock_rule = self.env._(
                     "A person answers within %(hours)s working hours of %(calendar)s (its time off excluded).",
-                    hours=f"{hours:g}", calendar=calendar.display_name)
+                    hours=hours, calendar=calendar.display_name)
             else:
                 account.responso_clock_rule = self.env._(
-                    "A person answers within %(hours)s hours.", hours=f"{hours:g}")
+                    "A person answers within %(hours)s hours.", hours=hours)
 
     def _responso_clock_around_the_clock(self):
         """Whether this account's deadline is counted in plain hours (Amazon), not in working hours."""

@@ -32,7 +32,7 @@ class ResponsoConversation(models.Model):
         CLOCK_STOP_REASONS, string="Clock Stop Reason", readonly=True, copy=False, index=True)
     responso_clock_stopped_by_id = fields.Many2one("res.partner", string="Clock Stopped By", readonly=True,
                                                    copy=False)
-    responso_clock_warned = fields.Boolean(readonly=True, copy=False)
+    responso_clock_warned = fields.Boolean("Deadline Warning Sent", readonly=True, copy=False)
     responso_clock_state = fields.Selection(
         [("none", "No answer awaited"), ("running", "Awaiting an answer"), ("due_soon", "Due soon"),
          ("overdue", "Overdue"), ("stopped", "Clock stopped")],

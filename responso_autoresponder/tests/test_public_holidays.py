@@ -3,6 +3,7 @@ import pytz
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
+from ..models.resource_calendar_holidays import holiday_countries, load_public_holidays
 from .common import ResponsoCase, warsaw
 
 
@@ -58,21 +59,21 @@ class TestPublicHolidays(ResponsoCase):
         manual = self.env["resource.calendar.leaves"].create({
             "name": "Inventory day", "calendar_id": self.calendar.id,
             "date_from": warsaw(2026, 7, 2, 0, 0), "date_to": warsaw(2026, 7, 2, 23, 59, 59)})
-        added, updated, removed = self.calendar._responso_load_public_holidays("PL", "", 2026, 2027)
+        added, updated, removed = load_public_holidays(self.calendar, "PL", "", 2026, 2027)
         self.assertEqual((added, updated, removed), (14, 1, 1), "2027 added, the renamed one restored")
         self.assertFalse(stale.exists())
         self.assertTrue(manual.exists(), "time off typed in by hand stays")
         self.assertEqual(len(self._holidays(self.calendar)), 28)
-        self.assertEqual(self.calendar._responso_load_public_holidays("PL", "", 2026, 2027), (0, 0, 0))
+        self.assertEqual(load_public_holidays(self.calendar, "PL", "", 2026, 2027), (0, 0, 0))
         self.assertEqual(len(self._holidays(self.calendar)), 28)
 
     def test_region_bavaria(self):
-        self.berlin._responso_load_public_holidays("DE", "BY", 2026, 2026)
+        load_public_holidays(self.berlin, "DE", "BY", 2026, 2026)
         keys = set(self._holidays(self.berlin).mapped("responso_holiday_key"))
         self.assertIn("DE-BY:2026-01-06", keys, "Epiphany, a Bavarian holiday")
         self.assertIn("DE-BY:2026-10-03", keys, "German Unity Day, national")
         self.assertIn("DE-BY:2026-06-04", keys, "Corpus Christi in Bavaria")
-        self.berlin._responso_load_public_holidays("DE", "", 2026, 2026)
+        load_public_holidays(self.berlin, "DE", "", 2026, 2026)
         national = {key for key in self._holidays(self.berlin).mapped("responso_holiday_key")
                     if key.startswith("DE:")}
         self.assertNotIn("DE:2026-01-06", national, "not a holiday in Berlin")
@@ -80,12 +81,12 @@ class TestPublicHolidays(ResponsoCase):
 
     def test_names_in_the_users_language(self):
         self.env["res.lang"]._activate_lang("pl_PL")
-        self.calendar.with_context(lang="pl_PL")._responso_load_public_holidays("PL", False, 2026, 2026)
+        load_public_holidays(self.calendar.with_context(lang="pl_PL"), "PL", False, 2026, 2026)
         leave = self._holidays(self.calendar).filtered(lambda leave: leave.responso_holiday_key == "PL:2026-11-11")
         self.assertEqual(leave.name, "Narodowe Święto Niepodległości")
 
     def test_marketplace_countries_first(self):
-        countries = [code for code, _name in self.env["resource.calendar"]._responso_holiday_countries()]
+        countries = [code for code, _name in holiday_countries(self.env)]
         self.assertEqual(countries[:10], ["PL", "CZ", "SK", "HU", "DE", "FR", "IT", "ES", "GB", "US"])
         self.assertGreater(len(countries), 50)
 
@@ -100,6 +101,6 @@ class TestPublicHolidays(ResponsoCase):
 
     def test_holidays_stop_the_out_of_hours_calendar(self):
         """A working-hours condition reads the calendar's holidays: 11 November is out of hours in Poland."""
-        self.calendar._responso_load_public_holidays("PL", False, 2026, 2026)
+        load_public_holidays(self.calendar, "PL", False, 2026, 2026)
         self.assertFalse(self.calendar._responso_is_working_time(
             pytz.utc.localize(warsaw(2026, 11, 11, 11, 0)), "Europe/Warsaw"))

@@ -3,6 +3,7 @@ from datetime import timedelta
 from odoo import Command
 from odoo.tests import freeze_time, tagged
 
+from ..models.resource_calendar_holidays import load_public_holidays
 from .common import ResponsoCase, warsaw
 
 
@@ -53,7 +54,7 @@ class TestResponseClock(ResponsoCase):
         self.assertEqual(self.conv_allegro.responso_warn_at, warsaw(2026, 12, 7, 13, 0))
 
     def test_working_calendar_deadline_across_a_public_holiday(self):
-        self.calendar._responso_load_public_holidays("PL", False, 2026, 2026)
+        load_public_holidays(self.calendar, "PL", False, 2026, 2026)
         # Tuesday 10 November 15:00: one hour on Tuesday; Wednesday 11 November is Independence Day
         self._post_buyer(self.conv_allegro, "Where is my parcel?", at=warsaw(2026, 11, 10, 15, 0))
         self.assertEqual(self.conv_allegro.responso_deadline, warsaw(2026, 11, 12, 15, 0))
@@ -81,7 +82,8 @@ class TestResponseClock(ResponsoCase):
         self._post_buyer(self.conv_allegro, "Where is my parcel?", at=warsaw(2026, 12, 7, 9, 0))
         self._post_buyer(self.conv_allegro, "Hello? Any news?", at=warsaw(2026, 12, 7, 12, 0))
         self.assertEqual(self.conv_allegro.responso_clock_start, warsaw(2026, 12, 7, 9, 0))
-        self.assertEqual(self.conv_allegro.responso_deadline, warsaw(2026, 12, 8, 9, 0), "7 hours on Monday, 1 on Tuesday")
+        self.assertEqual(self.conv_allegro.responso_deadline, warsaw(2026, 12, 8, 9, 0),
+                         "7 hours on Monday, 1 on Tuesday")
 
     def test_automatic_reply_does_not_stop_the_clock(self):
         self._workflow("Amazon", conditions=[{"kind": "trigger", "trigger": "each_message"}])

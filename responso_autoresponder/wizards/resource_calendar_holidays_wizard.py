@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from ..models.resource_calendar_holidays import holiday_countries, holiday_subdivisions, load_public_holidays
+
 
 class ResourceCalendarHolidaysWizard(models.TransientModel):
     """Add a country's (and region's) public holidays to a working-hours calendar, as its time off."""
@@ -20,7 +22,7 @@ class ResourceCalendarHolidaysWizard(models.TransientModel):
 
     @api.model
     def _selection_country(self):
-        return self.env["resource.calendar"]._responso_holiday_countries()
+        return holiday_countries(self.env)
 
     @api.model
     def _default_calendar(self):
@@ -37,13 +39,13 @@ class ResourceCalendarHolidaysWizard(models.TransientModel):
     @api.depends("country_code")
     def _compute_subdivision_hint(self):
         for wizard in self:
-            regions = self.env["resource.calendar"]._responso_holiday_subdivisions(wizard.country_code)
+            regions = holiday_subdivisions(wizard.country_code)
             wizard.subdivision_hint = ", ".join(regions) if regions else self.env._("none: national holidays only")
 
     def action_apply(self):
         self.ensure_one()
-        added, updated, removed = self.calendar_id._responso_load_public_holidays(
-            self.country_code, self.subdivision, self.year_from, self.year_to)
+        added, updated, removed = load_public_holidays(
+            self.calendar_id, self.country_code, self.subdivision, self.year_from, self.year_to)
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
