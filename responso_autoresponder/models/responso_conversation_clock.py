@@ -42,6 +42,10 @@ class ResponsoConversation(models.Model):
     responso_overdue = fields.Boolean("Overdue", compute="_compute_responso_clock_state",
                                       search="_search_responso_overdue")
     responso_clock_summary = fields.Char("Response Clock Summary", compute="_compute_responso_clock_summary")
+    responso_answer_by = fields.Char(
+        "Answer By", compute="_compute_responso_answer_by",
+        help="The answer deadline in words, in the reader's language and the timezone of the account's working "
+             "hours (public holidays skipped): a placeholder for automatic replies.")
 
     # ------------------------------------------------------------------
     # State, filters, summary
@@ -103,6 +107,24 @@ class ResponsoConversation(models.Model):
             else:
                 summary = self.env._("No buyer message is waiting for a person's answer.")
             conversation.responso_clock_summary = summary
+
+    @api.depends("responso_deadline", "responso_clock_stopped_at", "account_id")
+    @api.depends_context("lang")
+    def _compute_responso_answer_by(self):
+        for conversation in self:
+            deadline = not conversation.responso_clock_stopped_at and conversation.responso_deadline
+            if not deadline:
+                conversation.responso_answer_by = False
+                continue
+            account = conversation.account_id.sudo()
+            tz = ((account._responso_clock_calendar().tz if account else False)
+                  or conversation.company_id.responso_tz or "UTC")
+            conversation.responso_answer_by = format_datetime(self.env, deadline, tz=tz,
+                                                              dt_format="EEEE d MMMM, HH:mm")
+
+    @api.model
+    def mail_allowed_qweb_expressions(self):
+        return super().mail_allowed_qweb_expressions() + ("object.responso_answer_by",)
 
     # ------------------------------------------------------------------
     # Starting and stopping: O(1) work per message, from fields the post already read

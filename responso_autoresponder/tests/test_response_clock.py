@@ -200,3 +200,24 @@ class TestResponseClock(ResponsoCase):
         self._post_buyer(self.conv_allegro, "Where is my parcel?", at=warsaw(2026, 12, 7, 8, 0))
         triggers = self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)])
         self.assertIn(warsaw(2026, 12, 7, 14, 0), triggers.mapped("call_at"))
+
+    def test_automatic_reply_tells_the_deadline(self):
+        """``object.responso_answer_by``, a placeholder every manager may use: the deadline in the account's working
+        hours, public holidays skipped, in the reply's language."""
+        load_public_holidays(self.calendar, "PL", False, 2026, 2026)
+        self.acc_email.write({"responso_clock_calendar_id": self.calendar.id, "responso_response_hours": 8.0})
+        self.env["responso.workflow"].with_user(self.manager).create({
+            "name": "Out of hours", "description": "tells when a person answers", "company_id": self.company.id,
+            "tz": "Europe/Warsaw", "interval_minutes": 0,
+            "condition_ids": [Command.create({"kind": "trigger", "trigger": "each_message"})],
+            "action_ids": [Command.create({
+                "body_html": '<p>An agent will answer you by <t t-out="object.responso_answer_by"/>.</p>'})],
+        })
+        at = warsaw(2026, 11, 10, 15, 0)  # Tuesday; Wednesday 11 November is a public holiday
+        message = self._post_buyer(
+            self.conv_email, "Hello, where is my parcel? I ordered it last week and it has not arrived yet.", at=at)
+        self._send_due(at=at + timedelta(minutes=1))
+        reply = self._replies(message)
+        self.assertEqual(reply.state, "sent", reply.error)
+        self.assertIn("An agent will answer you by Thursday 12 November, 15:00.", reply.reply_message_id.body)
+        self.assertFalse(self.conv_email.responso_clock_stopped_at)
