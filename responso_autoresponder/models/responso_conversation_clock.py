@@ -11,6 +11,10 @@ CLOCK_STOP_REASONS = [
     ("closed", "Conversation closed"),
 ]
 DEFAULT_WARN_HOURS = 2.0
+# A polled marketplace message from the seller's own account that is not one of our automatic replies (those are
+# recognised by their external id before they are stored): the seller answered on the marketplace itself. The
+# connectors store such messages as notes with this signal (engine/loop_guard_marketplace.py).
+SELLER_ANSWER_SIGNALS = ("our own message", "author role SELLER")
 
 
 class ResponsoConversation(models.Model):
@@ -137,11 +141,16 @@ class ResponsoConversation(models.Model):
         if kind == "buyer":
             self._responso_clock_on_buyer_message(message)
         elif (kind != "auto_reply" and self.responso_clock_start and not self.responso_clock_stopped_at
-              and self._responso_is_agent_answer(msg_values)):
+              and (self._responso_is_agent_answer(msg_values) or self._responso_is_seller_answer(msg_values))):
             # a person's public answer (never an automatic reply, a note or a notification)
             if message.date >= self.responso_clock_start:
                 self._responso_clock_stop("answered", message.date, message.author_id)
         return res
+
+    def _responso_is_seller_answer(self, msg_values):
+        signal = msg_values.get("responso_auto_signal") or ""
+        return bool(msg_values.get("responso_external_id")) and any(
+            marker in signal for marker in SELLER_ANSWER_SIGNALS)
 
     def _responso_clock_on_buyer_message(self, message):
         """A buyer message starts the clock unless one runs already (the first unanswered message counts)."""

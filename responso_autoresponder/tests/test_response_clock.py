@@ -121,6 +121,27 @@ class TestResponseClock(ResponsoCase):
         self.assertFalse(self.conv_allegro.responso_clock_stopped_at)
         self.assertEqual(self.conv_allegro.responso_clock_state, "running")
 
+    def test_answer_written_on_the_marketplace_stops_the_clock(self):
+        """The seller answered in Allegro's own pages: the next poll stores that message as a note (never answered),
+        as the connectors do, and it stops the clock; Allegro's system messages do not."""
+        self._post_buyer(self.conv_allegro, "Where is my parcel?", at=warsaw(2026, 12, 7, 9, 0))
+        with freeze_time(warsaw(2026, 12, 7, 11, 0)):
+            self.conv_allegro.message_post(
+                body="Allegro: your buyer is waiting", message_type="comment", subtype_xmlid="mail.mt_note",
+                author_id=self.company.partner_id.id, responso_external_id="sys-1",
+                responso_source_id=self.src_messages.id, responso_account_id=self.acc_allegro.id,
+                responso_auto_signal="Allegro: author role ALLEGRO", responso_auto_strength="hard")
+        self.assertFalse(self.conv_allegro.responso_clock_stopped_at)
+        with freeze_time(warsaw(2026, 12, 7, 11, 5)):
+            self.conv_allegro.message_post(
+                body="It left today", message_type="comment", subtype_xmlid="mail.mt_note",
+                date=warsaw(2026, 12, 7, 10, 30), author_id=self.company.partner_id.id,
+                responso_external_id="seller-1", responso_source_id=self.src_messages.id,
+                responso_account_id=self.acc_allegro.id, responso_auto_signal="Allegro: author role SELLER",
+                responso_auto_strength="hard")
+        self.assertEqual(self.conv_allegro.responso_clock_stop_reason, "answered")
+        self.assertEqual(self.conv_allegro.responso_clock_stopped_at, warsaw(2026, 12, 7, 10, 30))
+
     def test_answer_before_the_buyer_message_does_not_stop_it(self):
         # a message polled late: a seller's answer dated before the buyer message it would stop
         self._post_buyer(self.conv_allegro, "Where is my parcel?", at=warsaw(2026, 12, 7, 9, 0))
