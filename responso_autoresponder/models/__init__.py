@@ -4,6 +4,7 @@ from . import mail_message
 from . import mail_thread
 from . import res_partner
 from . import resource_calendar
+from . import resource_calendar_holidays
 from . import responso_weekday
 from . import responso_integration
 from . import responso_source
@@ -14,9 +15,11 @@ from . import responso_account_cron
 from . import responso_account_polling
 from . import responso_account_intake
 from . import responso_account_sending
+from . import responso_account_clock
 from . import responso_autoresponder_mixin
 from . import responso_autoresponder_mixin_replies
 from . import responso_conversation
+from . import responso_conversation_clock
 from . import responso_workflow
 from . import responso_workflow_condition
 from . import responso_workflow_action

@@ -16,3 +16,5 @@ from . import test_agents
 from . import test_translations
 from . import test_reply_language
 from . import test_tours
+from . import test_response_clock
+from . import test_public_holidays

@@ -1,2 +1,3 @@
 from . import responso_buyer_message_wizard
 from . import responso_account_connect_wizard
+from . import resource_calendar_holidays_wizard
