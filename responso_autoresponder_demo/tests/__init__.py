@@ -1,2 +1,3 @@
 from . import test_connectors
 from . import test_demo_mode
+from . import test_secrets
