@@ -404,11 +404,7 @@ class FakeAllegro:
                     login = self._user(headers)
                     return self._send(version, thread, login, body, path)
         if parts[:2] == ["messaging", "message-attachments"] and len(parts) == 3 and method == "GET":
-            self._user(headers)  # attachments are downloaded with the seller's token
-            if parts[2] in self.attachment_files:
-                status, content, extra = self.attachment_files[parts[2]]
-                return status, content, dict(extra)
-            return 200, ("attachment %s" % parts[2]).encode(), {"Content-Type": "application/octet-stream"}
+            return self._attachment(parts[2], headers)
         if parts[:2] == ["sale", "issues"]:
             self._media(headers, (BETA,), path, body=method == "POST")  # A1: beta.v1 only
             self._user(headers)
@@ -425,6 +421,13 @@ class FakeAllegro:
                 if parts[3:] == ["message"] and method == "POST":
                     return self._issue_post(issue, body, path)
         raise _Reply(404, errors_body("NotFoundException", "Not found", path=path))
+
+    def _attachment(self, attachment_id, headers):
+        self._user(headers)  # attachments are downloaded with the seller's token
+        if attachment_id in self.attachment_files:
+            status, content, extra = self.attachment_files[attachment_id]
+            return status, content, dict(extra)
+        return 200, ("attachment %s" % attachment_id).encode(), {"Content-Type": "application/octet-stream"}
 
     # ---------------------------------------------------------------------------------------- OAuth
 
