@@ -11,6 +11,7 @@ from odoo.tools import plaintext2html
 
 from ..connectors.http import MarketplaceError, PermanentError, scrub
 from ..engine.loop_guard import marketplace_author_signal
+from .mail_thread import RESPONSO_TRUSTED, TRUSTED_CONTEXT_KEY
 
 _logger = logging.getLogger(__name__)
 
@@ -60,7 +61,7 @@ class ResponsoAccount(models.Model):
                                                             attachments=files or None)
         try:
             with self.env.cr.savepoint():
-                return conversation.with_context(responso_trusted_values=True).message_post(
+                return conversation.with_context(**{TRUSTED_CONTEXT_KEY: RESPONSO_TRUSTED}).message_post(
                     body=body, message_type="comment", subtype_xmlid="mail.mt_note", date=date,
                     attachments=files or None,
                     author_id=self.company_id.partner_id.id, responso_external_id=message.external_id,
