@@ -2,3 +2,4 @@ from . import test_connectors
 from . import test_demo_mode
 from . import test_secrets
 from . import test_attachments
+from . import test_oauth_state
