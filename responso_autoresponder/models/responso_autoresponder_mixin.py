@@ -93,7 +93,9 @@ class ResponsoAutoresponderMixin(models.AbstractModel):
             for values in values_list:
                 for name in RESPONSO_MESSAGE_FIELDS - {"responso_kind"}:
                     values.pop(name, None)
-                if values.get("responso_kind") == "auto_reply" and not self.env.context.get("responso_auto_reply"):
+                # our automatic replies are posted by the sending cron (superuser, responso_auto_reply)
+                if values.get("responso_kind") == "auto_reply" and not (
+                        self.env.su or self.env.context.get("responso_auto_reply")):
                     del values["responso_kind"]
         # a buyer message carries its role, account and source from its creation: no second UPDATE, and the
         # role is ours to set (a caller cannot pass a non-buyer message off as the buyer's)
