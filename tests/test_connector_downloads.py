@@ -8,8 +8,9 @@ import pytest
 
 from responso_autoresponder.connectors.allegro import AllegroClient
 from responso_autoresponder.connectors.common import Attachment, MemoryTokenStore, Token
+from responso_autoresponder.connectors.download import MAX_ATTACHMENT_BYTES, origin
 from responso_autoresponder.connectors.ebay import EbayClient
-from responso_autoresponder.connectors.http import MAX_ATTACHMENT_BYTES, HttpClient, PermanentError, origin
+from responso_autoresponder.connectors.http import HttpClient, PermanentError
 from responso_autoresponder_demo.fakes.allegro_server import START, FakeAllegro
 from responso_autoresponder_demo.fakes.ebay_server import FakeEbay
 from responso_autoresponder_demo.fakes.streaming import Stream

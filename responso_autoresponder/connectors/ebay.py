@@ -25,7 +25,8 @@ from datetime import datetime, timedelta, timezone
 from urllib.parse import quote, urlencode
 
 from .common import IncomingMessage, Token, parse_datetime
-from .http import AuthError, HttpClient, MalformedResponse, PermanentError, download, origin
+from .download import download, origin
+from .http import AuthError, HttpClient, MalformedResponse, PermanentError
 
 _logger = logging.getLogger(__name__)
 

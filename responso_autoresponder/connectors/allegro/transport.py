@@ -5,7 +5,8 @@ host through the same HttpClient. Source keys (A1…A5) are defined, with their 
 docs/marketplace-contract.md.
 """
 
-from ..http import AuthError, download, origin
+from ..download import download, origin
+from ..http import AuthError
 
 # Hosts (A1 servers[0].variables.environment.enum).
 API_URL = "https://api.allegro.pl"
