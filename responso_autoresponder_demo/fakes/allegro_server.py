@@ -765,7 +765,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self.send_header("Content-Type", extra.pop("Content-Type", "application/octet-stream"))
                 for name, value in extra.items():
                     self.send_header(name, value)
-                reply.write(self)
+                reply.send(self)
             except (BrokenPipeError, ConnectionResetError):
                 self.close_connection = True
             return

@@ -327,7 +327,7 @@ class FakeEbay:
                 handler.send_header("Content-Type", reply.content_type)
                 for name, value in reply.headers.items():
                     handler.send_header(name, value)
-                reply.raw.write(handler)
+                reply.raw.send(handler)
             except (BrokenPipeError, ConnectionResetError):
                 _logger.debug("the client stopped reading (size cap)")
             return

@@ -13,7 +13,7 @@ class Stream:
     size: int
     declare_length: bool = True
 
-    def write(self, handler):
+    def send(self, handler):
         """Send the body on a BaseHTTPRequestHandler whose status line and other headers are written."""
         if self.declare_length:
             handler.send_header("Content-Length", str(self.size))
