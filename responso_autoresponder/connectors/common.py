@@ -80,6 +80,22 @@ class MemoryTokenStore:
             return new
 
 
+class Attachment(tuple):
+    """A message attachment: a (file_name, url) pair, plus the marketplace's `status` when it gives one (Allegro
+    A1 Message.attachments[].status: NEW, SAFE, UNSAFE, EXPIRED)."""
+
+    WITHHELD = frozenset({"UNSAFE", "EXPIRED"})  # never downloaded: flagged by the marketplace's scan, or gone
+
+    def __new__(cls, file_name, url, status=None):
+        attachment = super().__new__(cls, (file_name, url))
+        attachment.status = status
+        return attachment
+
+    @property
+    def withheld(self):
+        return self.status in self.WITHHELD
+
+
 @dataclass(frozen=True)
 class IncomingMessage:
     external_id: str  # the marketplace's message id
@@ -91,7 +107,7 @@ class IncomingMessage:
     created_at: datetime  # aware UTC
     subject: str | None = None
     order_ref: str | None = None
-    attachments: tuple = ()  # ((file_name, url), ...)
+    attachments: tuple = ()  # (Attachment(file_name, url, status), ...): pairs, with a status when known
 
 
 def _normalized(text):

@@ -25,7 +25,8 @@ from datetime import datetime, timedelta, timezone
 from urllib.parse import quote, urlencode
 
 from .common import IncomingMessage, Token, find_sent, parse_datetime
-from .http import AuthError, HttpClient, MalformedResponse, PermanentError, read_attachment
+from .download import download, origin
+from .http import AuthError, HttpClient, MalformedResponse, PermanentError
 
 _logger = logging.getLogger(__name__)
 
@@ -39,6 +40,9 @@ FROM_MEMBERS = "FROM_MEMBERS"  # E1 conversation_type: FROM_EBAY | FROM_MEMBERS 
 PAGE_LIMIT = 50  # E1: limit default 25, max 50
 MAX_PAGES = 1000  # a server that always answers `next` must not keep a poll running forever
 CHANNEL = "ebay"
+# where MessageMedia files live: eBay's picture hosting (the host of the pictures eBay serves; the Message API's
+# media URLs are UNVERIFIED, E1)
+MEDIA_HOSTS = frozenset({"i.ebayimg.com"})
 # grant errors that only a new consent cures (RFC 6749 §5.2, returned by E2's token endpoint)
 _AUTH_GRANT_ERRORS = frozenset({"invalid_grant", "invalid_client", "unauthorized_client"})
 
@@ -67,11 +71,16 @@ class EbayClient:
     # ------------------------------------------------------------------ OAuth (E2)
 
     def download_attachment(self, url):
-        """The bytes of a message's media (MessageMedia URL, UNVERIFIED in E1: public picture hosting, fetched
-        without our token)."""
-        if not url.startswith("https://") and not url.startswith(self.root + "/"):
-            raise PermanentError("attachment address not allowed: %s" % url)
-        return read_attachment(self.http.request("GET", url, headers={"Accept": "*/*"}), url)
+        """The bytes of a message's media (MessageMedia URL, UNVERIFIED in E1: eBay's picture hosting, fetched
+        without our token), only from eBay's media hosts over https or from the API root, every redirect hop
+        checked the same way (never another host or port: SSRF)."""
+        return download(self.http, url, allowed=self._media_origin, headers={"Accept": "*/*"})
+
+    def _media_origin(self, found):
+        if found is None:
+            return False
+        scheme, host, port = found
+        return found == origin(self.root) or (scheme == "https" and port == 443 and host in MEDIA_HOSTS)
 
     def authorization_url(self, redirect_uri, state=None):
         """eBay's consent page for the seller (E2 authorization-code grant: /oauth2/authorize on auth.ebay.com,

@@ -9,12 +9,19 @@ Retry policy (docs/connectors.md):
   not be opened); never on a read timeout or a 5xx, where the marketplace may have posted the reply already;
 * 429 raises `RateLimited` at once: retrying during a block prolongs it (Allegro staff, allegro-api #3454);
 * 401 raises `AuthError` (the clients refresh the token once), other 4xx `PermanentError`.
+
+Error texts never carry secrets (docs/marketplace-contract.md: Allegro token calls hold their parameters in the
+query string, and a refused refresh echoes the token): every `MarketplaceError` message goes through `scrub()`
+(query strings of URLs, `…token=` / `code=` / `secret=` pairs, Bearer and Basic credentials, JWTs), and the
+errors of a call also lose the exact secrets that call sent (sensitive parameters, form fields, the Basic password,
+the Bearer token). The raw `requests` exception is never chained nor quoted: its text holds the full URL.
 """
 
 import email.utils
 import logging
 import math
 import random
+import re
 import time
 from datetime import datetime, timezone
 
@@ -28,12 +35,56 @@ DEFAULT_RATE_LIMIT_WAIT = 60.0  # seconds; Allegro blocks a client id for a minu
 _SNIPPET = 120  # characters of an unreadable body quoted in MalformedResponse
 
 
+# parameter and form-field names whose values are secrets (OAuth RFC 6749 §4.1.3, §6, RFC 8628 §3.4)
+SENSITIVE_KEYS = frozenset({"access_token", "refresh_token", "code", "device_code", "client_secret", "password",
+                            "token", "id_token", "assertion", "client_assertion", "secret", "api_key", "key"})
+_REDACTED = "…"
+_SCRUB_RULES = (
+    # the query string of a URL or of a path ("Max retries exceeded with url: /auth/oauth/token?grant_type=…")
+    (re.compile(r"((?:[a-z][a-z0-9+.-]*://|/)[^\s?#'\"<>]*)\?[^\s#'\"<>()]+", re.I), r"\1?" + _REDACTED),
+    # name=value pairs of sensitive names, in a form body or a log line
+    (re.compile(r"\b((?:[a-z_]*_)?(?:token|secret|code|password|assertion|key))=[^&\s'\"<>()]+", re.I),
+     r"\1=" + _REDACTED),
+    (re.compile(r"\b(Bearer|Basic)\s+[\w\-.~+/=]{16,}", re.I), r"\1 " + _REDACTED),
+    # JSON Web Tokens (Allegro's access and refresh tokens are JWTs)
+    (re.compile(r"\beyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*"), _REDACTED),
+)
+
+
+def scrub(text, secrets=()):
+    """`text` without secrets: the given `secrets` (exact values), then anything that looks like one (query
+    strings, sensitive name=value pairs, Bearer / Basic credentials, JWTs)."""
+    text = str(text)
+    for secret in sorted({str(s) for s in secrets if s and len(str(s)) >= 4}, key=len, reverse=True):
+        text = text.replace(secret, _REDACTED)
+    for pattern, replacement in _SCRUB_RULES:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def request_secrets(*, params=None, data=None, headers=None, auth=None):
+    """The secrets a call sends: sensitive parameters and form fields, the Basic password, the Authorization
+    header's credentials."""
+    found = []
+    for mapping in (params, data):
+        if isinstance(mapping, dict):
+            found += [value for key, value in mapping.items() if str(key).lower() in SENSITIVE_KEYS and value]
+    if isinstance(auth, tuple) and len(auth) == 2:
+        found.append(auth[1])
+    for name, value in (headers or {}).items():
+        if str(name).lower() == "authorization" and isinstance(value, str):
+            found.append(value.partition(" ")[2] or value)
+    return tuple(str(value) for value in found if value)
+
+
 class MarketplaceError(Exception):
-    """Any failure talking to a marketplace. `message` is the marketplace's own words when it gave some."""
+    """Any failure talking to a marketplace. `message` is the marketplace's own words when it gave some, never
+    with a secret in it (`scrub`): it is stored where agents read it and logged."""
 
     def __init__(self, message, *, status=None, code=None, payload=None):
+        message = scrub(message)
         super().__init__(message)
-        self.message = str(message)
+        self.message = message
         self.status = status
         self.code = code
         self.payload = payload
@@ -220,20 +271,24 @@ class HttpClient:
 
     def _wait(self, attempt, method, path, why):
         delay = self.backoff * 2 ** attempt * random.uniform(0.5, 1.5)
-        _logger.info("%s %s: %s; retry %d/%d in %.2f s", method, path, why, attempt + 1, self.retries, delay)
+        _logger.info("%s %s: %s; retry %d/%d in %.2f s", method, scrub(path), why, attempt + 1, self.retries, delay)
         self.sleep(delay)
 
     def request(self, method, path, *, params=None, json=None, data=None, headers=None, auth=None,
-                expected=(200, 201, 204)):
-        """Send one call (with the retries above); the response when its status is in `expected`."""
+                expected=(200, 201, 204), allow_redirects=True, stream=False):
+        """Send one call (with the retries above); the response when its status is in `expected`.
+        `allow_redirects=False` and `stream=True` for downloads (`download`)."""
         method = method.upper()
         url = self.url(path)
+        path = scrub(path)  # only ever quoted in errors and logs from here on
+        secrets = request_secrets(params=params, data=data, headers=headers, auth=auth)
         idempotent = method in IDEMPOTENT_METHODS
         attempt = 0
         while True:
             try:
                 response = self.session.request(method, url, params=params, json=json, data=data, headers=headers,
-                                                auth=auth, timeout=self.timeout)
+                                                auth=auth, timeout=self.timeout, allow_redirects=allow_redirects,
+                                                stream=stream)
             except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError,
                     requests.exceptions.ContentDecodingError) as exc:
                 why = _describe_network_error(exc)
@@ -241,10 +296,11 @@ class HttpClient:
                     self._wait(attempt, method, path, why)
                     attempt += 1
                     continue
-                raise TransientError("%s %s: %s (%s)" % (method, path, why, exc),
-                                     outcome_unknown=not idempotent and not _surely_not_sent(exc)) from exc
+                # not the requests exception's text (nor chained to it): it quotes the URL, query string included
+                raise TransientError("%s %s: %s (%s)" % (method, path, why, type(exc).__name__),
+                                     outcome_unknown=not idempotent and not _surely_not_sent(exc)) from None
             except requests.RequestException as exc:  # invalid URL, too many redirects…: our request is wrong
-                raise PermanentError("%s %s: %s" % (method, path, exc)) from exc
+                raise PermanentError("%s %s: invalid request (%s)" % (method, path, type(exc).__name__)) from None
             status = response.status_code
             if status in expected:
                 return response
@@ -253,13 +309,16 @@ class HttpClient:
                 self._wait(attempt, method, path, "HTTP %d" % status)
                 attempt += 1
                 continue
-            raise self._error_for(method, path, response)
+            raise self._error_for(method, path, response, secrets, read_body=not stream)
 
     @staticmethod
-    def _error_for(method, path, response):
+    def _error_for(method, path, response, secrets=(), read_body=True):
         status = response.status_code
-        payload = _payload(response)
-        message = _message_from_payload(payload) or "HTTP %s" % status
+        # a streamed download's error body is not read: it could be as large as the file
+        payload = _payload(response) if read_body else None
+        response.close()
+        # a refused refresh may echo the token ("Invalid refresh token: …", A5 #10107)
+        message = scrub(_message_from_payload(payload) or "HTTP %s" % status, secrets)
         kwargs = {"status": status, "code": _code_from_payload(payload), "payload": payload}
         _logger.info("%s %s: HTTP %s: %s", method, path, status, message)
         if status == 429:
@@ -287,22 +346,12 @@ class HttpClient:
         try:
             data = response.json()
         except ValueError as exc:
-            raise MalformedResponse(
+            raise MalformedResponse(scrub(
                 "%s %s: HTTP %s body is not JSON (Content-Type %s): %r"
                 % (method, path, status, response.headers.get("Content-Type") or "none", response.text[:_SNIPPET]),
+                request_secrets(**{k: kwargs.get(k) for k in ("params", "data", "headers", "auth")})),
                 status=status) from exc
         if not isinstance(data, dict):
             raise MalformedResponse("%s %s: HTTP %s body is a JSON %s, not an object"
                                     % (method, path, status, type(data).__name__), status=status, payload=data)
         return data
-
-
-MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024  # larger files stay on the marketplace, linked
-
-
-def read_attachment(response, url, max_bytes=MAX_ATTACHMENT_BYTES):
-    """The bytes of a downloaded attachment, refused (PermanentError) past `max_bytes`."""
-    content = response.content
-    if len(content) > max_bytes:
-        raise PermanentError("attachment %s is larger than %d bytes" % (url, max_bytes))
-    return content

@@ -9,8 +9,9 @@ from psycopg2 import errors as pg_errors
 from odoo import _, models
 from odoo.tools import plaintext2html
 
-from ..connectors.http import MarketplaceError, PermanentError
+from ..connectors.http import MarketplaceError, PermanentError, scrub
 from ..engine.loop_guard import marketplace_author_signal
+from .mail_thread import RESPONSO_TRUSTED, TRUSTED_CONTEXT_KEY
 
 _logger = logging.getLogger(__name__)
 
@@ -53,6 +54,8 @@ class ResponsoAccount(models.Model):
             })
         body, files = self._responso_incoming_body(message, client)
         date = message.created_at.astimezone(pytz.utc).replace(tzinfo=None)
+        # files from buyers get Odoo's rules for untrusted uploads: HTML, SVG and XML are stored as plain text
+        conversation = conversation.with_context(attachments_mime_plainxml=True)
         if signal is None:
             return conversation.responso_post_buyer_message(body, external_id=message.external_id, date=date,
                                                             attachments=files or None)
@@ -61,7 +64,7 @@ class ResponsoAccount(models.Model):
             [("account_id", "=", self.id), ("external_id", "=", message.external_id)], limit=1)
         try:
             with self.env.cr.savepoint():
-                note = conversation.message_post(
+                note = conversation.with_context(**{TRUSTED_CONTEXT_KEY: RESPONSO_TRUSTED}).message_post(
                     body=body, message_type="comment", subtype_xmlid="mail.mt_note", date=date,
                     attachments=files or None,
                     author_id=self.company_id.partner_id.id, responso_external_id=message.external_id,
@@ -101,7 +104,12 @@ class ResponsoAccount(models.Model):
     def _responso_incoming_body(self, message, client):
         """The message as HTML, and its attachments: downloaded when the client can, else linked safely."""
         body, files, links = plaintext2html(message.text or ""), [], []
-        for name, url in message.attachments:
+        for attachment in message.attachments:
+            name, url = attachment
+            if getattr(attachment, "withheld", False):
+                # flagged by the marketplace's scan, or expired: never fetched, never linked; the agent is told
+                links.append(Markup("<li>%s</li>") % self._responso_withheld_text(name or "?", attachment.status))
+                continue
             if not str(url or "").startswith(("https://", "http://")):
                 continue
             try:
@@ -109,8 +117,13 @@ class ResponsoAccount(models.Model):
                     raise PermanentError("no client to download with")
                 files.append((name or url.rsplit("/", 1)[-1], client.download_attachment(url)))
             except MarketplaceError as exc:  # kept on the marketplace: link it
-                _logger.info("Attachment %s of %s not downloaded: %s", url, self.name, exc)
+                _logger.info("Attachment %s of %s not downloaded: %s", scrub(url), self.name, exc)
                 links.append(Markup('<li><a href="%s" target="_blank" rel="noopener">%s</a></li>') % (url, name or url))
         if links:  # Markup escapes names and addresses
             body += Markup("<ul>%s</ul>") % Markup("").join(links)
         return body, files
+
+    def _responso_withheld_text(self, name, status):
+        if status == "UNSAFE":
+            return _("%(name)s: not downloaded, the marketplace flagged this file as unsafe.", name=name)
+        return _("%(name)s: not downloaded, the file expired on the marketplace.", name=name)

@@ -1,11 +1,60 @@
-"""Connecting an account: the OAuth authorization code flow (the Allegro device flow is in the connect wizard)."""
+"""Connecting an account: the OAuth authorization code flow (the Allegro device flow is in the connect wizard).
+
+The OAuth `state` (RFC 6749 §10.12) is a random nonce stored server-side with the account, the user who opened
+the consent page and an expiry; the callback consumes it once, for that user only, before any code exchange."""
+
+import secrets
+from datetime import timedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import consteq
-from odoo.tools.misc import hmac
+from odoo.tools import SQL
 
 from .responso_account_token_store import AccountTokenStore
+
+OAUTH_STATE_LIFETIME = timedelta(minutes=15)  # time to sign in on the marketplace and accept
+
+
+class ResponsoOAuthState(models.Model):
+    """One pending consent: the `state` sent to the marketplace, which account it connects, for whom, until when.
+    Written by the server only (sudo); system administrators may read them."""
+
+    _name = "responso.oauth.state"
+    _description = "Pending Marketplace Consent"
+    _log_access = False
+
+    nonce = fields.Char(required=True, index=True)
+    account_id = fields.Many2one("responso.account", required=True, ondelete="cascade")
+    user_id = fields.Many2one("res.users", required=True, ondelete="cascade")
+    expires_at = fields.Datetime(required=True)
+
+    _sql_constraints = [("nonce_unique", "UNIQUE(nonce)", "An OAuth state is used once.")]
+
+    @api.model
+    def _responso_issue(self, account):
+        """A new state for `account`, opened by the current user."""
+        nonce = secrets.token_urlsafe(32)
+        self.sudo().create({"nonce": nonce, "account_id": account.id, "user_id": self.env.uid,
+                            "expires_at": fields.Datetime.now() + OAUTH_STATE_LIFETIME})
+        return nonce
+
+    @api.model
+    def _responso_consume(self, nonce):
+        """The account a state was issued for, if it is known, unexpired and was opened by the current user;
+        the state is deleted in the same statement, so it is good for one callback only (two callbacks racing
+        with one state: one wins)."""
+        if not nonce or not isinstance(nonce, str):
+            return self.env["responso.account"]
+        self.env.cr.execute(SQL(
+            "DELETE FROM responso_oauth_state WHERE nonce = %s RETURNING account_id, user_id, expires_at", nonce))
+        row = self.env.cr.fetchone()
+        if not row or row[1] != self.env.uid or row[2] <= fields.Datetime.now():
+            return self.env["responso.account"]
+        return self.env["responso.account"].browse(row[0])
+
+    @api.autovacuum
+    def _gc_expired(self):
+        self.sudo().search([("expires_at", "<=", fields.Datetime.now())]).unlink()
 
 
 # One concern per file (docs/architecture.md): responso.account is extended in several files of this addon on
@@ -25,11 +74,13 @@ class ResponsoAccount(models.Model):
         return self.sudo().api_redirect_uri or base.rstrip("/") + "/responso/oauth/callback"
 
     def _responso_oauth_state(self):
-        """Ties the marketplace's redirect to this account and this database (HMAC, never guessable)."""
+        """A fresh, single-use state for a consent opened by the current user (responso.oauth.state)."""
         self.ensure_one()
-        return "%d-%s" % (self.id, hmac(self.env(su=True), "responso-oauth", self.id))
+        self.check_access("write")
+        return self.env["responso.oauth.state"]._responso_issue(self)
 
     def _responso_authorization_url(self):
+        """The marketplace's consent page, with a new state: call it when the user opens the page."""
         self.ensure_one()
         client = self._responso_client()
         try:
@@ -39,11 +90,12 @@ class ResponsoAccount(models.Model):
 
     @api.model
     def _responso_oauth_callback(self, code, state):
-        """The marketplace sent the seller back with a code: exchange it and store the tokens."""
-        account_id, _sep, signature = (state or "").partition("-")
-        account = self.browse(int(account_id)) if account_id.isdigit() else self.browse()
-        if not account.exists() or not consteq(signature, hmac(self.env(su=True), "responso-oauth", account.id)):
-            raise UserError(_("This connection link is not valid for this database."))
+        """The marketplace sent the seller back with a code: check the state (once), exchange the code and store
+        the tokens."""
+        account = self.env["responso.oauth.state"]._responso_consume(state)
+        if not account.exists():
+            raise UserError(_("This connection link is not valid, has expired or was already used: open the "
+                              "consent page again from the account."))
         account.check_access("write")
         client = account._responso_client()
         try:

@@ -13,6 +13,7 @@ from ..engine.index import history_horizon
 from ..engine.loop_guard import AutomaticSignal, detect_in_text
 from ..engine.snapshot import facts_to_data, history_to_data, limits_to_data
 from ..engine.throttle import History, Limits
+from .mail_thread import RESPONSO_MESSAGE_FIELDS, RESPONSO_TRUSTED, TRUSTED_CONTEXT_KEY
 
 _logger = logging.getLogger(__name__)
 
@@ -30,6 +31,9 @@ class ResponsoAutoresponderMixin(models.AbstractModel):
     Context keys:
       * ``responso_auto_reply``: the message being posted is one of our automatic replies; it is never
         evaluated, and its e-mail carries the RFC 3834 auto-reply headers.
+      * ``responso_trusted_values`` (``mail_thread.RESPONSO_TRUSTED``, a Python object an RPC context cannot
+        hold): the ``responso_*`` message values come from our own code (connectors, the mail gateway,
+        ``responso_post_buyer_message``); without it they are dropped.
     """
 
     _name = "responso.autoresponder.mixin"
@@ -83,6 +87,16 @@ class ResponsoAutoresponderMixin(models.AbstractModel):
     # Incoming messages
     # ------------------------------------------------------------------
     def _message_create(self, values_list):
+        # responso_* values only from our own code paths (mail.thread._responso_trusted_values): an RPC
+        # message_post(responso_external_id=…) must not claim a marketplace message id nor fake a signal
+        if not self._responso_trusted_values():
+            for values in values_list:
+                for name in RESPONSO_MESSAGE_FIELDS - {"responso_kind"}:
+                    values.pop(name, None)
+                # our automatic replies are posted by the sending cron (superuser, responso_auto_reply)
+                if values.get("responso_kind") == "auto_reply" and not (
+                        self.env.su or self.env.context.get("responso_auto_reply")):
+                    del values["responso_kind"]
         # a buyer message carries its role, account and source from its creation: no second UPDATE, and the
         # role is ours to set (a caller cannot pass a non-buyer message off as the buyer's)
         if len(self) == 1:
@@ -95,7 +109,9 @@ class ResponsoAutoresponderMixin(models.AbstractModel):
                     values.setdefault("responso_source_id", self._responso_source().id or False)
                 elif values.get("responso_kind") == "buyer":
                     del values["responso_kind"]
-        return super()._message_create(values_list)
+        # what is left is ours: mail.thread lets it through on this model
+        trusted = self.with_context(**{TRUSTED_CONTEXT_KEY: RESPONSO_TRUSTED})
+        return super(ResponsoAutoresponderMixin, trusted)._message_create(values_list)
 
     def _message_post_after_hook(self, message, msg_values):
         res = super()._message_post_after_hook(message, msg_values)
@@ -318,7 +334,9 @@ class ResponsoAutoresponderMixin(models.AbstractModel):
         try:
             with self.env.cr.savepoint():
                 buyer = self._responso_buyer()
-                return self.with_context(mail_create_nosubscribe=True).message_post(
+                # our own values (the context sentinel): kept by _message_create
+                return self.with_context(mail_create_nosubscribe=True,
+                                         **{TRUSTED_CONTEXT_KEY: RESPONSO_TRUSTED}).message_post(
                     # marketplace buyers often have no e-mail address: their name stands in as sender
                     body=body, author_id=buyer.id, email_from=buyer.email_formatted or buyer.display_name,
                     message_type="comment",

@@ -1,5 +1,5 @@
 from odoo import Command, _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import SQL, html2plaintext
 
 from odoo.addons.base.models.res_partner import _tz_get
@@ -226,6 +226,10 @@ class ResponsoWorkflow(models.Model):
         return vals_list
 
     def write(self, vals):
+        if vals.get("is_template") and not self.env.is_system():
+            # the record rules check a record before it is written: without this, a manager could turn a
+            # workflow of theirs into a template shared with every company
+            raise AccessError(_("Only administrators can turn a workflow into a shared template."))
         res = super().write(vals)
         if vals.get("active") is False:
             self._responso_cancel_scheduled(_("the workflow was disabled"))

@@ -21,6 +21,7 @@ class ResponsoWorkflowAction(models.Model):
     _inherit = ["mail.render.mixin"]
     _order = "sequence, id"
     _unrestricted_rendering = True
+    _check_company_auto = True
 
     workflow_id = fields.Many2one("responso.workflow", required=True, ondelete="cascade", index=True)
     company_id = fields.Many2one(related="workflow_id.company_id")

@@ -5,6 +5,8 @@ from . import test_reply_queue
 from . import test_reply_state_machine
 from . import test_templates
 from . import test_security
+from . import test_security_rules
+from . import test_security_message_values
 from . import test_performance
 from . import test_immunity
 from . import test_soak

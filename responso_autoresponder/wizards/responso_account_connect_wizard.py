@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import _, fields, models
 from odoo.exceptions import UserError
 
 from ..connectors.http import MarketplaceError
@@ -14,19 +14,19 @@ class ResponsoAccountConnectWizard(models.TransientModel):
 
     account_id = fields.Many2one("responso.account", required=True, readonly=True, ondelete="cascade")
     integration_code = fields.Char(related="account_id.integration_code", string="Integration Code")
-    authorization_url = fields.Char(compute="_compute_authorization_url")
     device_code = fields.Char(readonly=True)
     user_code = fields.Char("Code", readonly=True)
     verification_url = fields.Char("Confirm on", readonly=True)
     state = fields.Selection([("start", "Start"), ("waiting", "Waiting"), ("done", "Connected")], default="start")
 
-    @api.depends("account_id")
-    def _compute_authorization_url(self):
-        for wizard in self:
-            try:
-                wizard.authorization_url = wizard.account_id and wizard.account_id._responso_authorization_url()
-            except (UserError, MarketplaceError):
-                wizard.authorization_url = False
+    def action_open_consent_page(self):
+        """The marketplace's consent page, with a state made for this user now (single use, expiring)."""
+        self.ensure_one()
+        try:
+            url = self.account_id._responso_authorization_url()
+        except MarketplaceError as exc:
+            raise UserError(exc.message) from None
+        return {"type": "ir.actions.act_url", "url": url, "target": "self"}
 
     def _reopen(self):
         return {"type": "ir.actions.act_window", "res_model": self._name, "res_id": self.id, "view_mode": "form",

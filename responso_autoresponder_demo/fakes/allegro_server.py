@@ -52,6 +52,8 @@ from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from .streaming import Stream
+
 UTC = timezone.utc
 PUBLIC = "application/vnd.allegro.public.v1+json"
 BETA = "application/vnd.allegro.beta.v1+json"
@@ -139,7 +141,7 @@ class _Message:
     role: str  # beta.v1 author.role
     subject: str | None = None
     order_id: str | None = None
-    attachments: tuple = ()  # ((fileName, url), ...)
+    attachments: tuple = ()  # ((fileName, url), ...) or ((fileName, url, status), ...)
 
 
 @dataclass
@@ -202,6 +204,9 @@ class FakeAllegro:
         self.devices = {}  # device_code -> {"script": [...], "outcome": str, "polls": int}
         self.threads = {}
         self.issues = {}
+        # attachment id -> (status, body: bytes or Stream, headers) served at /messaging/message-attachments/<id>
+        # instead of the default small file (redirects, large files)
+        self.attachment_files = {}
         self.sent = []  # (path, json body) of every accepted send
         self._last_send = {}  # login -> clock() of the last send that was not refused with 429
         self._faults = []
@@ -421,8 +426,7 @@ class FakeAllegro:
                     login = self._user(headers)
                     return self._send(version, thread, login, body, path)
         if parts[:2] == ["messaging", "message-attachments"] and len(parts) == 3 and method == "GET":
-            self._user(headers)  # attachments are downloaded with the seller's token
-            return 200, ("attachment %s" % parts[2]).encode(), {"Content-Type": "application/octet-stream"}
+            return self._attachment(parts[2], headers)
         if parts[:2] == ["sale", "issues"]:
             self._media(headers, (BETA,), path, body=method == "POST")  # A1: beta.v1 only
             self._user(headers)
@@ -439,6 +443,13 @@ class FakeAllegro:
                 if parts[3:] == ["message"] and method == "POST":
                     return self._issue_post(issue, body, path)
         raise _Reply(404, errors_body("NotFoundException", "Not found", path=path))
+
+    def _attachment(self, attachment_id, headers):
+        self._user(headers)  # attachments are downloaded with the seller's token
+        if attachment_id in self.attachment_files:
+            status, content, extra = self.attachment_files[attachment_id]
+            return status, content, dict(extra)
+        return 200, ("attachment %s" % attachment_id).encode(), {"Content-Type": "application/octet-stream"}
 
     # ---------------------------------------------------------------------------------------- OAuth
 
@@ -610,8 +621,9 @@ class FakeAllegro:
         body = {"id": message.id, "status": "DELIVERED", "type": "MESSAGE_CENTER",
                 "createdAt": allegro_date(message.created_at), "text": message.text, "subject": message.subject,
                 "relatesTo": {"offer": None, "order": order}, "hasAdditionalAttachments": False,
-                "attachments": [{"fileName": name, "mimeType": "image/jpeg", "url": url, "status": "SAFE"}
-                                for name, url in message.attachments],
+                "attachments": [{"fileName": item[0], "mimeType": "image/jpeg", "url": item[1],
+                                 "status": item[2] if len(item) > 2 else "SAFE"}
+                                for item in message.attachments],
                 "additionalInformation": None}
         if version == "public.v1":  # A1 Message
             body["thread"] = {"id": message.thread_id}
@@ -769,6 +781,16 @@ class _Handler(BaseHTTPRequestHandler):
             status, reply, extra = self.fake.handle(self.command, self.path, dict(self.headers.items()), body)
         except Exception as exc:  # a bug in the fake: answer 500 with its words rather than drop the connection
             status, reply, extra = 500, errors_body("FakeAllegroBug", "%s: %s" % (type(exc).__name__, exc)), {}
+        if isinstance(reply, Stream):
+            try:
+                self.send_response(status)
+                self.send_header("Content-Type", extra.pop("Content-Type", "application/octet-stream"))
+                for name, value in extra.items():
+                    self.send_header(name, value)
+                reply.send(self)
+            except (BrokenPipeError, ConnectionResetError):
+                self.close_connection = True
+            return
         if isinstance(reply, bytes):
             data = reply
             content_type = extra.pop("Content-Type", "application/json")

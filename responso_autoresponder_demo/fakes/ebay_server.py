@@ -35,6 +35,8 @@ from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
+from .streaming import Stream
+
 _logger = logging.getLogger(__name__)
 
 UTC = timezone.utc
@@ -114,6 +116,9 @@ class FakeEbay:
         self.grants = []  # grant_type of every successful token request
         self.scopes = []  # scope sent with every refresh_token grant (None when absent)
         self.sent = []  # messages posted through send_message
+        # path under /media/ -> (status, body: bytes or Stream, headers), instead of the default small picture
+        # (redirects, large files)
+        self.media_files = {}
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
         self._server.block_on_close = False
@@ -337,6 +342,16 @@ class FakeEbay:
 
     @staticmethod
     def _send(handler, reply, drop=False):
+        if isinstance(reply.raw, Stream):
+            try:
+                handler.send_response(reply.status)
+                handler.send_header("Content-Type", reply.content_type)
+                for name, value in reply.headers.items():
+                    handler.send_header(name, value)
+                reply.raw.send(handler)
+            except (BrokenPipeError, ConnectionResetError):
+                _logger.debug("the client stopped reading (size cap)")
+            return
         raw = reply.raw if reply.raw is not None else json.dumps(reply.payload).encode()
         try:
             handler.send_response(reply.status)
@@ -358,6 +373,9 @@ class FakeEbay:
         if request.method == "POST" and request.path == TOKEN_PATH:
             return self._token(request, strip=strip)
         if request.method == "GET" and request.path.startswith("/media/"):  # public picture hosting
+            if request.path[len("/media/"):] in self.media_files:
+                status, content, extra = self.media_files[request.path[len("/media/"):]]
+                raise _Reply(status, raw=content, headers=dict(extra), content_type="image/jpeg")
             raise _Reply(200, raw=("media %s" % request.path[len("/media/"):]).encode(),
                          content_type="image/jpeg")
         if not request.path.startswith(API + "/"):

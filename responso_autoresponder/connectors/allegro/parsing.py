@@ -5,7 +5,7 @@ Source keys (A1…A5) are defined, with their public URLs, in docs/marketplace-c
 
 from datetime import datetime, timezone
 
-from ..common import parse_datetime
+from ..common import Attachment, parse_datetime
 from ..http import MalformedResponse
 
 UTC = timezone.utc
@@ -71,9 +71,12 @@ def _optional_datetime(value, what):
 
 
 def _attachments(message):
-    # A1 Message.attachments[{fileName*, url}]; A1 PostPurchaseIssueAttachment {fileName, url}
+    # A1 Message.attachments[{fileName*, url, status* (NEW|SAFE|UNSAFE|EXPIRED)}]; A1 PostPurchaseIssueAttachment
+    # {fileName, url}, without a status
     items = message.get("attachments") or ()
-    return tuple((item.get("fileName"), item.get("url")) for item in items if isinstance(item, dict))
+    return tuple(Attachment(item.get("fileName"), item.get("url"),
+                            item.get("status") if isinstance(item.get("status"), str) else None)
+                 for item in items if isinstance(item, dict))
 
 
 def _order_id(relates_to):

@@ -5,7 +5,8 @@ host through the same HttpClient. Source keys (A1…A5) are defined, with their 
 docs/marketplace-contract.md.
 """
 
-from ..http import AuthError, PermanentError, read_attachment
+from ..download import download, origin
+from ..http import AuthError
 
 # Hosts (A1 servers[0].variables.environment.enum).
 API_URL = "https://api.allegro.pl"
@@ -52,15 +53,14 @@ class AllegroTransport:
 
     def download_attachment(self, url):
         """The bytes of a message attachment (A1 Message.attachments[].url; the download call itself is
-        UNVERIFIED: docs/marketplace-contract.md). Our token is only ever sent to the API host."""
-        if not url.startswith(self.api_url + "/"):
-            raise PermanentError("attachment outside the Allegro API host: %s" % url)
+        UNVERIFIED: docs/marketplace-contract.md). Our token is only ever sent to the API host: only its origin
+        (scheme, host and port) is accepted, for the first address and for every redirect."""
+        api_origin = origin(self.api_url)
         token = self._token()
         for attempt in (1, 2):
             try:
-                response = self.http.request("GET", url, headers={"Authorization": "Bearer " + token.access_token,
-                                                                  "Accept": "*/*"})
-                return read_attachment(response, url)
+                return download(self.http, url, allowed=lambda found: found == api_origin,
+                                headers={"Authorization": "Bearer " + token.access_token, "Accept": "*/*"})
             except AuthError:
                 if attempt == 2:
                     raise
