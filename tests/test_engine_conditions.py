@@ -271,3 +271,96 @@ def test_reason_text_uses_given_templates_and_falls_back_to_english():
     assert reason.text(polish) == "Tuesday nie jest w Saturday (Europe/Warsaw)"
     assert Reason("no_action").text(polish) == "the workflow has no action"
     assert str(Reason("automatic_message", {"signal": "auto-submitted"})) == "automatic message: auto-submitted"
+
+
+# ---------------------------------------------------------------- sender e-mail, texts, new conversation, return
+
+EMAIL_CASES = [
+    # sender, operator, patterns, holds
+    ("jan@example.com", "in", {"jan@example.com"}, True),
+    ("Jan@Example.COM", "in", {"jan@example.com"}, True),
+    ("ola@example.com", "in", {"*@example.com"}, True),
+    ("ola@sub.example.com", "in", {"*@example.com"}, False),
+    ("ola@shop.pl", "in", {"*@example.com", "jan@example.com"}, False),
+    ("ola@shop.pl", "not_in", {"*@example.com"}, True),
+    ("jan@example.com", "not_in", {"*@example.com"}, False),
+    ("", "in", {"*@example.com"}, False),
+    ("", "not_in", {"*@example.com"}, True),
+]
+
+
+@pytest.mark.parametrize("sender, operator, patterns, holds", EMAIL_CASES)
+def test_sender_email(sender, operator, patterns, holds):
+    reason = run(Condition("sender_email", operator, frozenset(patterns)), facts(sender_email=sender))
+    assert (reason is None) is holds
+    if not holds:
+        assert reason.code == ("not_one_of" if operator == "in" else "one_of_excluded")
+        assert reason.params["subject"] == "sender_email"
+
+
+def test_sender_email_reason_text():
+    reason = run(Condition("sender_email", "in", frozenset({"*@shop.pl"})), facts(sender_email="x@other.de"))
+    assert reason.text() == "sender_email x@other.de is not one of *@shop.pl"
+
+
+@pytest.mark.parametrize("patterns", [{"jan"}, {"jan@"}, {"@example.com"}, {"*@*.example.com"}, {"j*n@example.com"},
+                                      {"jan@example"}, {"jan @example.com"}, {"a@b@example.com"}])
+def test_malformed_email_patterns_are_refused(patterns):
+    problems = condition_problems(Condition("sender_email", "in", frozenset(patterns)))
+    assert [p.code for p in problems] == ["invalid_email_pattern"]
+    assert problems[0].params["expected"] == sorted(patterns)
+
+
+def test_sender_email_needs_a_pattern():
+    assert [p.code for p in condition_problems(Condition("sender_email", "in"))] == ["no_values"]
+
+
+TEXT_CASES = [
+    # kind, fact, text, operator, phrases, holds
+    ("message_text", "text", "Gdzie jest moja PRZESYŁKA?", "in", {"przesylka"}, True),
+    ("message_text", "text", "Zółw  uszkodzony", "in", {"żółw uszkodzony"}, True),
+    ("message_text", "text", "Où est mon colis ?", "in", {"OU EST", "refund"}, True),
+    ("message_text", "text", "Thanks a lot", "in", {"refund", "return"}, False),
+    ("message_text", "text", "I want a refund", "not_in", {"refund", "return"}, False),
+    ("message_text", "text", "Thanks a lot", "not_in", {"refund"}, True),
+    ("subject", "subject", "Zwrot towaru #123", "in", {"zwrot"}, True),
+    ("subject", "subject", "Question", "in", {"zwrot"}, False),
+    ("subject", "subject", "", "not_in", {"zwrot"}, True),
+    ("customer_name", "customer_name", "Łukasz Nowak", "in", {"lukasz"}, True),
+    ("customer_name", "customer_name", "Łukasz Nowak", "not_in", {"NOWAK"}, False),
+]
+
+
+@pytest.mark.parametrize("kind, fact, text, operator, phrases, holds", TEXT_CASES)
+def test_text_conditions(kind, fact, text, operator, phrases, holds):
+    reason = run(Condition(kind, operator, frozenset(phrases)), facts(**{fact: text}))
+    assert (reason is None) is holds
+    if not holds:
+        assert reason.code == ("contains_none" if operator == "in" else "contains_excluded")
+        assert reason.params["subject"] == kind
+
+
+def test_text_condition_reasons():
+    reason = run(Condition("message_text", "not_in", frozenset({"Refund"})), facts(text="I want a REFUND now"))
+    assert reason.text() == "message_text contains the excluded “refund”"
+    reason = run(Condition("subject", "in", frozenset({"Zwrot", "reklamacja"})), facts(subject="Hello"))
+    assert reason.text() == "subject contains none of reklamacja, zwrot"
+
+
+@pytest.mark.parametrize("phrases", [set(), {""}, {"  ", "\n"}])
+def test_text_condition_needs_a_phrase(phrases):
+    problems = condition_problems(Condition("message_text", "in", frozenset(phrases)))
+    assert [p.code for p in problems] == ["no_phrases"]
+    assert problems[0].text() == "the condition “message_text” has no phrase"
+
+
+@pytest.mark.parametrize("kind, fact, failing", [
+    ("new_conversation", "is_new_conversation", ("not_new_conversation", "new_conversation")),
+    ("return_created", "is_return", ("not_return", "return_thread")),
+])
+def test_yes_no_conditions(kind, fact, failing):
+    assert run(Condition(kind, "in"), facts(**{fact: True})) is None
+    assert run(Condition(kind, "in"), facts(**{fact: False})).code == failing[0]
+    assert run(Condition(kind, "not_in"), facts(**{fact: False})) is None
+    assert run(Condition(kind, "not_in"), facts(**{fact: True})).code == failing[1]
+    assert condition_problems(Condition(kind, "in")) == []

@@ -4,6 +4,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 
+TEXT_LIMIT = 4000  # characters of the message's text the conditions read (and the decision log keeps)
+
+
 @dataclass(frozen=True)
 class MessageFacts:
     """A buyer message, as the conditions see it.
@@ -12,6 +15,11 @@ class MessageFacts:
     gives their names for the decision log. `working_time` holds, for each (calendar id, timezone) that a
     condition asks about, whether `received_at` falls in that calendar's working time (attendances minus
     leaves), as computed by Odoo's resource.calendar.
+
+    The text facts come from the message and its thread, already in memory: `sender_email` (normalized address,
+    lowercase), `subject`, `customer_name`, `text` (the body as plain text, bounded: see TEXT_LIMIT).
+    `is_new_conversation`: no earlier buyer message in the thread (from the history query); `is_return`: the
+    thread is the marketplace's return / post-purchase issue thread (when the connector knows it).
     """
 
     message_id: int
@@ -22,6 +30,12 @@ class MessageFacts:
     is_first_message: bool = False
     automatic_signal: str | None = None
     working_time: dict = field(default_factory=dict)
+    sender_email: str = ""
+    subject: str = ""
+    customer_name: str = ""
+    text: str = ""
+    is_new_conversation: bool = False
+    is_return: bool = False
     labels: dict = field(default_factory=dict)
 
     def __post_init__(self):

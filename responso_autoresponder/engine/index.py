@@ -69,6 +69,18 @@ def _predicate(condition):
     if kind == cond.WORKING_HOURS:
         calendar = condition.calendar
         return lambda facts, moment, tz: facts.working_time[(calendar, tz)] != negate
+    if kind == cond.SENDER_EMAIL:
+        return lambda facts, moment, tz: (cond.email_matches(facts.sender_email, values) is not None) != negate
+    if kind in cond.TEXT_KINDS:
+        attribute, phrases = cond.FACT_OF_KIND[kind], cond.normalize_phrases(values)
+        # normalize_text is cached: the message's text is normalized once, whatever the number of workflows
+        def contains(facts, moment, tz):
+            text = cond.normalize_text(getattr(facts, attribute))
+            return any(phrase in text for phrase in phrases) != negate
+        return contains
+    if kind in cond.FLAG_KINDS:
+        attribute = cond.FACT_OF_FLAG[kind]
+        return lambda facts, moment, tz: bool(getattr(facts, attribute)) != negate
     if kind == cond.DELAY:
         return None  # not a filter
     raise ValueError(f"unknown condition kind {kind!r}")
