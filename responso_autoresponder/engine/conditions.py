@@ -33,6 +33,7 @@ SET_KINDS = (SOURCE, ACCOUNT, INTEGRATION)  # compared with a fact holding one r
 # "contains (any of these phrases)" / "contains none of them", case- and accent-insensitive, on one text fact
 TEXT_KINDS = (SUBJECT, CUSTOMER_NAME, MESSAGE_TEXT)
 FLAG_KINDS = (NEW_CONVERSATION, RETURN_CREATED)  # yes / no facts: IN = is, NOT_IN = is not
+MESSAGE_KINDS = (SENDER_EMAIL,) + TEXT_KINDS + FLAG_KINDS
 FACT_OF_FLAG = {NEW_CONVERSATION: "is_new_conversation", RETURN_CREATED: "is_return"}
 # why a yes / no condition fails: (when "is" was asked, when "is not" was asked)
 FLAG_REASONS = {NEW_CONVERSATION: ("not_new_conversation", "new_conversation"),
@@ -180,6 +181,16 @@ def check(condition, facts, local_moment, tz_name):
         params = {"actual": local_moment.strftime("%a %H:%M"),
                   "expected": condition.labels.get(condition.calendar, condition.calendar), "tz": tz_name}
         return Reason("inside_working_hours" if negate else "outside_working_hours", params)
+    if kind in MESSAGE_KINDS:
+        return _check_message(condition, facts, negate)
+    if kind == DELAY:
+        return None  # not a filter: it sets when the reply goes out
+    raise ValueError(f"unknown condition kind {kind!r}")
+
+
+def _check_message(condition, facts, negate):
+    """check() for the conditions on the message itself: sender, texts, yes / no facts."""
+    kind = condition.kind
     if kind == SENDER_EMAIL:
         actual = facts.sender_email
         if (email_matches(actual, condition.values) is not None) != negate:
@@ -197,6 +208,4 @@ def check(condition, facts, local_moment, tz_name):
         if bool(getattr(facts, FACT_OF_FLAG[kind])) != negate:
             return None
         return Reason(FLAG_REASONS[kind][negate])
-    if kind == DELAY:
-        return None  # not a filter: it sets when the reply goes out
     raise ValueError(f"unknown condition kind {kind!r}")

@@ -3,7 +3,6 @@
 from dataclasses import dataclass, field
 from datetime import datetime
 
-
 TEXT_LIMIT = 4000  # characters of the message's text the conditions read (and the decision log keeps)
 
 
