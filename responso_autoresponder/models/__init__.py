@@ -17,6 +17,7 @@ from . import responso_account_sending
 from . import responso_autoresponder_mixin
 from . import responso_autoresponder_mixin_replies
 from . import responso_conversation
+from . import responso_conversation_category
 from . import responso_workflow
 from . import responso_workflow_condition
 from . import responso_workflow_action
