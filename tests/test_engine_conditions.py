@@ -1,6 +1,6 @@
 """Conditions of a workflow: checking each kind with both operators, the failing reasons, and validation."""
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -364,3 +364,50 @@ def test_yes_no_conditions(kind, fact, failing):
     assert run(Condition(kind, "not_in"), facts(**{fact: False})) is None
     assert run(Condition(kind, "not_in"), facts(**{fact: True})).code == failing[1]
     assert condition_problems(Condition(kind, "in")) == []
+
+
+# ---------------------------------------------------------------- tags, status, last customer response
+
+URGENT, VIP = 41, 42
+
+
+def test_tag_is_set_or_not():
+    condition = Condition("tag", "in", frozenset({URGENT, VIP}), labels={URGENT: "Urgent", VIP: "VIP"})
+    assert run(condition, facts(tags=frozenset({VIP, 99}))) is None
+    reason = run(condition, facts(tags=frozenset()))
+    assert reason.text() == "none of the tags Urgent, VIP is set"
+    excluded = Condition("tag", "not_in", frozenset({URGENT}), labels={URGENT: "Urgent"})
+    assert run(excluded, facts(tags=frozenset({VIP}))) is None
+    assert run(excluded, facts(tags=frozenset({URGENT}))).text() == "the excluded tag Urgent is set"
+
+
+def test_status_is_or_is_not():
+    condition = Condition("status", "in", frozenset({51}), labels={51: "Open"})
+    assert run(condition, facts(status=51)) is None
+    reason = run(condition, facts(status=52, labels={("status", 52): "Closed"}))
+    assert reason.text() == "status Closed is not one of Open"
+    assert run(Condition("status", "not_in", frozenset({51})), facts(status=52)) is None
+    assert run(Condition("status", "not_in", frozenset({51})), facts(status=51)).code == "one_of_excluded"
+
+
+@pytest.mark.parametrize("kind", ["tag", "status"])
+def test_tag_and_status_need_known_records(kind):
+    assert [p.code for p in condition_problems(Condition(kind, "in"))] == ["no_values"]
+    problems = condition_problems(Condition(kind, "in", frozenset({"urgent"})))
+    assert [p.code for p in problems] == ["unknown_record"]
+    assert problems[0].text() == f"the condition “{kind}” names unknown records: urgent"
+
+
+def test_last_customer_response():
+    received = TUESDAY_NOON.astimezone(timezone.utc)
+    older = Condition("last_response", "in", delay_minutes=24 * 60)
+    newer = Condition("last_response", "not_in", delay_minutes=24 * 60)
+    two_days = facts(last_customer_message=received - timedelta(days=2))
+    one_hour = facts(last_customer_message=received - timedelta(hours=1))
+    assert run(older, two_days) is None
+    assert run(older, one_hour).text() == "the buyer last wrote 60 min ago, not more than 1440 min ago"
+    assert run(newer, one_hour) is None
+    assert run(newer, two_days).text() == "the buyer last wrote 2880 min ago, not less than 1440 min ago"
+    for condition in (older, newer):
+        assert run(condition, facts()).text() == "no earlier message of the buyer in this conversation"
+    assert [p.code for p in condition_problems(Condition("last_response", "in"))] == ["no_duration"]

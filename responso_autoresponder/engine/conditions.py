@@ -7,6 +7,7 @@ must hold for it to answer.
 
 import unicodedata
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import lru_cache
 
 from .reasons import WEEKDAY_NAMES, Reason
@@ -27,13 +28,16 @@ CUSTOMER_NAME = "customer_name"
 MESSAGE_TEXT = "message_text"
 NEW_CONVERSATION = "new_conversation"
 RETURN_CREATED = "return_created"
+TAG = "tag"
+STATUS = "status"
+LAST_RESPONSE = "last_response"
 KINDS = (SOURCE, TRIGGER, ACCOUNT, INTEGRATION, WEEKDAY, TIME_WINDOW, WORKING_HOURS, DELAY, SENDER_EMAIL, SUBJECT,
-         CUSTOMER_NAME, MESSAGE_TEXT, NEW_CONVERSATION, RETURN_CREATED)
-SET_KINDS = (SOURCE, ACCOUNT, INTEGRATION)  # compared with a fact holding one record id
+         CUSTOMER_NAME, MESSAGE_TEXT, NEW_CONVERSATION, RETURN_CREATED, TAG, STATUS, LAST_RESPONSE)
+SET_KINDS = (SOURCE, ACCOUNT, INTEGRATION, STATUS)  # compared with a fact holding one record id
 # "contains (any of these phrases)" / "contains none of them", case- and accent-insensitive, on one text fact
 TEXT_KINDS = (SUBJECT, CUSTOMER_NAME, MESSAGE_TEXT)
 FLAG_KINDS = (NEW_CONVERSATION, RETURN_CREATED)  # yes / no facts: IN = is, NOT_IN = is not
-MESSAGE_KINDS = (SENDER_EMAIL,) + TEXT_KINDS + FLAG_KINDS
+MESSAGE_KINDS = (SENDER_EMAIL, TAG, LAST_RESPONSE) + TEXT_KINDS + FLAG_KINDS
 FACT_OF_FLAG = {NEW_CONVERSATION: "is_new_conversation", RETURN_CREATED: "is_return"}
 # why a yes / no condition fails: (when "is" was asked, when "is not" was asked)
 FLAG_REASONS = {NEW_CONVERSATION: ("not_new_conversation", "new_conversation"),
@@ -49,7 +53,7 @@ FIRST_MESSAGE = "first_message"
 EACH_MESSAGE = "each_message"
 TRIGGERS = (FIRST_MESSAGE, EACH_MESSAGE)
 
-FACT_OF_KIND = {SOURCE: "source", ACCOUNT: "account", INTEGRATION: "integration", SUBJECT: "subject",
+FACT_OF_KIND = {SOURCE: "source", ACCOUNT: "account", INTEGRATION: "integration", STATUS: "status", SUBJECT: "subject",
                 CUSTOMER_NAME: "customer_name", MESSAGE_TEXT: "text", SENDER_EMAIL: "sender_email"}
 
 # letters that do not decompose into a base letter and an accent
@@ -119,8 +123,12 @@ def condition_problems(condition):
     kind = condition.kind
     if kind not in KINDS:
         return [Reason("unknown_condition", {"subject": kind})]
-    if kind in SET_KINDS + (TRIGGER, WEEKDAY, SENDER_EMAIL) and not condition.values:
+    if kind in SET_KINDS + (TRIGGER, WEEKDAY, SENDER_EMAIL, TAG) and not condition.values:
         return [Reason("no_values", {"subject": kind})]
+    if kind in (TAG, STATUS) and not all(isinstance(value, int) and value > 0 for value in condition.values):
+        return [Reason("unknown_record", {"subject": kind, "expected": sorted(map(str, condition.values))})]
+    if kind == LAST_RESPONSE and condition.delay_minutes <= 0:
+        return [Reason("no_duration")]
     if kind in TEXT_KINDS and not normalize_phrases(condition.values):
         return [Reason("no_phrases", {"subject": kind})]
     if kind == SENDER_EMAIL:
@@ -208,4 +216,33 @@ def _check_message(condition, facts, negate):
         if bool(getattr(facts, FACT_OF_FLAG[kind])) != negate:
             return None
         return Reason(FLAG_REASONS[kind][negate])
+    if kind == TAG:
+        found = sorted(condition.labels.get(tag, tag) for tag in condition.values & facts.tags)
+        if bool(found) != negate:
+            return None
+        if negate:
+            return Reason("tag_set", {"found": found})
+        return Reason("tag_not_set", {"expected": condition.value_labels()})
+    if kind == LAST_RESPONSE:
+        return _check_last_response(condition, facts, negate)
     raise ValueError(f"unknown condition kind {kind!r}")
+
+
+def last_response_holds(condition, facts):
+    """Whether the buyer's previous message in the conversation is older (operator IN) or newer (NOT_IN) than the
+    condition's duration, counted up to this message. No previous message: neither."""
+    previous = facts.last_customer_message
+    if previous is None:
+        return False
+    older = facts.received_at - previous > timedelta(minutes=condition.delay_minutes)
+    return older != (condition.operator == NOT_IN)
+
+
+def _check_last_response(condition, facts, negate):
+    if last_response_holds(condition, facts):
+        return None
+    if facts.last_customer_message is None:
+        return Reason("no_previous_message")
+    params = {"minutes": int((facts.received_at - facts.last_customer_message).total_seconds() // 60),
+              "expected": condition.delay_minutes}
+    return Reason("last_response_not_older" if not negate else "last_response_not_newer", params)

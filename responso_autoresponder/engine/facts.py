@@ -18,7 +18,9 @@ class MessageFacts:
     The text facts come from the message and its thread, already in memory: `sender_email` (normalized address,
     lowercase), `subject`, `customer_name`, `text` (the body as plain text, bounded: see TEXT_LIMIT).
     `is_new_conversation`: no earlier buyer message in the thread (from the history query); `is_return`: the
-    thread is the marketplace's return / post-purchase issue thread (when the connector knows it).
+    thread is the marketplace's return / post-purchase issue thread (when the connector knows it). `tags` and `status`
+    are ids of the conversation's tags and status; `last_customer_message` is when the buyer last wrote in the
+    thread before this message (None: never).
     """
 
     message_id: int
@@ -35,6 +37,9 @@ class MessageFacts:
     text: str = ""
     is_new_conversation: bool = False
     is_return: bool = False
+    tags: frozenset = frozenset()  # ids of the conversation's tags
+    status: int | None = None  # id of the conversation's status
+    last_customer_message: datetime | None = None  # the buyer's previous message in the thread (history query)
     labels: dict = field(default_factory=dict)
 
     def __post_init__(self):

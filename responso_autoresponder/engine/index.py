@@ -81,6 +81,10 @@ def _predicate(condition):
     if kind in cond.FLAG_KINDS:
         attribute = cond.FACT_OF_FLAG[kind]
         return lambda facts, moment, tz: bool(getattr(facts, attribute)) != negate
+    if kind == cond.TAG:
+        return lambda facts, moment, tz: bool(values & facts.tags) != negate
+    if kind == cond.LAST_RESPONSE:
+        return lambda facts, moment, tz: cond.last_response_holds(condition, facts)
     if kind == cond.DELAY:
         return None  # not a filter
     raise ValueError(f"unknown condition kind {kind!r}")
