@@ -131,6 +131,8 @@ class WorkflowIndex:
         self._generic = tuple(generic)
         self._buckets = {dimension: {value: tuple(ranks) for value, ranks in by_value.items()}
                          for dimension, by_value in buckets.items()}
+        # the condition kinds in use: facts that cost something to read are read only when asked for
+        self.kinds = frozenset(condition.kind for spec in self.specs for condition in spec.conditions)
         self.max_interval_minutes = max((spec.interval_minutes for spec in self.specs), default=0)
 
     def __len__(self):

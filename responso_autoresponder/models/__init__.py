@@ -17,7 +17,6 @@ from . import responso_account_sending
 from . import responso_autoresponder_mixin
 from . import responso_autoresponder_mixin_replies
 from . import responso_conversation
-from . import responso_conversation_category
 from . import responso_workflow
 from . import responso_workflow_condition
 from . import responso_workflow_action
@@ -25,3 +24,5 @@ from . import responso_decision
 from . import responso_reply
 from . import responso_workflow_snapshot
 from . import responso_workflow_cache
+from . import responso_conversation_tag
+from . import responso_conversation_category

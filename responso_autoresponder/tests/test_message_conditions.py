@@ -1,4 +1,5 @@
-from odoo.exceptions import ValidationError
+from odoo import Command
+from odoo.exceptions import UserError, ValidationError
 from odoo.tests import Form, tagged, users
 
 from .common import ResponsoCase, warsaw
@@ -125,3 +126,97 @@ class TestMessageConditions(ResponsoCase):
         self.assertEqual((email.operator_label, email.values_label), ("is one of", "*@allegromail.pl"))
         self.assertEqual((new.operator_label, new.values_label), ("is not", ""))
         self.assertEqual(text.summary, "Message contains zwrot, return")
+
+
+@tagged("post_install", "-at_install")
+class TestConversationConditions(ResponsoCase):
+    """Conditions on the conversation: its tags, its status, when the buyer last wrote."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        Tag = cls.env["responso.conversation.tag"]
+        cls.urgent, cls.vip = Tag.create([{"name": "Urgent"}, {"name": "VIP"}])
+        cls.st_open = cls.env.ref("responso_autoresponder.conversation_status_open")
+        cls.st_waiting = cls.env.ref("responso_autoresponder.conversation_status_waiting")
+        cls.st_closed = cls.env.ref("responso_autoresponder.conversation_status_closed")
+
+    def _answers(self, workflow, conversation=None, at=TUESDAY_NOON):
+        message = self._post_buyer(conversation or self.conv_allegro, at=at)
+        return self._answering(message) == workflow
+
+    def _reason(self, conversation=None, at=TUESDAY_NOON):
+        return self._decisions(self._post_buyer(conversation or self.conv_allegro, at=at)).reason
+
+    def test_tag(self):
+        workflow = self._workflow(conditions=[{"kind": "tag", "tag_ids": [Command.set((self.urgent | self.vip).ids)]}])
+        self.assertFalse(self._answers(workflow))
+        self.assertEqual(self._reason(), "none of the tags Urgent, VIP is set")
+        self.conv_allegro.tag_ids = self.vip
+        self.assertTrue(self._answers(workflow))
+        workflow.condition_ids.tag_operator = "not_in"
+        self.assertFalse(self._answers(workflow))
+        self.assertEqual(self._reason(), "the excluded tag VIP is set")
+        self.conv_allegro.tag_ids = False
+        self.assertTrue(self._answers(workflow))
+
+    def test_status(self):
+        self.assertEqual(self.conv_allegro.status_id, self.st_open, "a new conversation is open")
+        workflow = self._workflow(conditions=[{"kind": "status", "status_ids": [Command.set(self.st_waiting.ids)]}])
+        self.assertFalse(self._answers(workflow))
+        self.assertEqual(self._reason(), "Status Open is not one of Waiting for buyer")
+        self.conv_allegro.status_id = self.st_waiting
+        self.assertTrue(self._answers(workflow))
+        workflow.condition_ids.operator = "not_in"
+        self.assertFalse(self._answers(workflow))
+
+    def test_status_follows_open_and_closed(self):
+        conversation = self.conv_allegro
+        conversation.status_id = self.st_closed
+        self.assertEqual(conversation.state, "closed", "a closed status closes the conversation")
+        conversation.action_reopen()
+        self.assertEqual(conversation.status_id, self.st_open)
+        conversation.status_id = self.st_waiting
+        self.assertEqual(conversation.state, "open")
+        conversation.action_close()
+        self.assertEqual(conversation.status_id, self.st_closed)
+
+    def test_last_customer_response(self):
+        workflow = self._workflow(conditions=[{"kind": "last_response", "duration_amount": 2,
+                                               "duration_unit": "days"}])
+        conversation = self._conversation(self.acc_allegro, self.src_messages, self.buyer, "Slow buyer")
+        self.assertFalse(self._answers(workflow, conversation, at=warsaw(2026, 12, 1, 12, 0)))
+        self.assertEqual(self._reason(conversation, at=warsaw(2026, 12, 1, 12, 1)),
+                         "the buyer last wrote 1 min ago, not more than 2880 min ago")
+        self.assertTrue(self._answers(workflow, conversation, at=warsaw(2026, 12, 4, 12, 0)))
+        workflow.condition_ids.duration_operator = "not_in"
+        self.assertTrue(self._answers(workflow, conversation, at=warsaw(2026, 12, 4, 13, 0)))
+        fresh = self._conversation(self.acc_allegro, self.src_messages, self.buyer, "First")
+        self.assertEqual(self._reason(fresh), "no earlier message of the buyer in this conversation")
+
+    def test_bad_input_and_used_records(self):
+        cases = [
+            ({"kind": "tag"}, "choose at least one value"),
+            ({"kind": "status"}, "choose at least one value"),
+            ({"kind": "last_response", "duration_amount": 0}, "must be positive"),
+        ]
+        for values, message in cases:
+            with self.subTest(values=values), self.assertRaises(ValidationError) as caught:
+                self._workflow(conditions=[values])
+            self.assertIn(message, str(caught.exception))
+        workflow = self._workflow(conditions=[{"kind": "tag", "tag_ids": [Command.set(self.urgent.ids)]}])
+        with self.assertRaises(UserError) as caught:
+            self.urgent.unlink()
+        self.assertIn("“Urgent” is used by the workflow “Autoresponder”", str(caught.exception))
+        self.urgent.active = False  # archiving stays possible
+        self.assertEqual(workflow.condition_ids.values_label, "Urgent")
+
+    def test_tags_cost_no_query_unless_asked(self):
+        self._workflow()
+        self.conv_allegro.tag_ids = self.urgent
+        message = self._post_buyer(self.conv_allegro, at=TUESDAY_NOON)
+        self.assertEqual(self._decision(message).inputs["facts"]["tags"], [],
+                         "no workflow asks about tags: they are not read")
+        self._workflow("Tagged", conditions=[{"kind": "tag", "tag_ids": [Command.set(self.urgent.ids)]}])
+        message = self._post_buyer(self.conv_allegro, at=TUESDAY_NOON)
+        self.assertEqual(self._decision(message).inputs["facts"]["tags"], self.urgent.ids)
