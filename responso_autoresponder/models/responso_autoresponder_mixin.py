@@ -216,11 +216,12 @@ class ResponsoAutoresponderMixin(models.AbstractModel):
         )
 
     def _responso_history(self, message, account, now, horizon):
-        """(History, the facts read from the past: ``is_first_message`` — the buyer's first message to the
-        account —, ``is_new_conversation`` — no earlier buyer message in this thread —, ``last_customer_message`` — the date of the
-        buyer's previous message in this thread: the thread's newest one, by the (model, res_id) index), in one query. Every part is
-        bounded in time (nothing older than `horizon` can change a decision) or by the thread, and served by an
-        index (see responso.reply and mail.message ``init``), so its cost does not grow with the past."""
+        """(History, the facts read from the past), in one query. The facts: ``is_first_message`` (the buyer's
+        first message to the account), ``is_new_conversation`` (no earlier buyer message in this thread),
+        ``last_customer_message`` (the date of the buyer's previous message in this thread: the newest one, by the
+        (model, res_id, id) index). Every part is bounded in time (nothing older than `horizon` can change a
+        decision) or by the thread, and served by an index (see responso.reply and mail.message ``init``), so its
+        cost does not grow with the past."""
         buyer = self._responso_buyer()
         naive = now.replace(tzinfo=None)
         body = message.body or ""

@@ -22,7 +22,7 @@ class ResponsoConversationTag(models.Model):
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_used(self):
-        _responso_refuse_used(self, "tag_ids")
+        _responso_refuse_used(self, {"responso.workflow.condition": "tag_ids", "responso.workflow.action": "tag_ids"})
 
 
 class ResponsoConversationStatus(models.Model):
@@ -45,7 +45,8 @@ class ResponsoConversationStatus(models.Model):
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_used(self):
-        _responso_refuse_used(self, "status_ids")
+        _responso_refuse_used(self, {"responso.workflow.condition": "status_ids",
+                                     "responso.workflow.action": "status_id"})
 
     @api.model
     def _responso_default(self, closed, company=None):
@@ -54,13 +55,11 @@ class ResponsoConversationStatus(models.Model):
         return self.search([("is_closed", "=", closed), ("company_id", "in", (False, company.id))], limit=1)
 
 
-def _responso_refuse_used(records, field_name):
+def _responso_refuse_used(records, fields_by_model):
     """A tag or status named by a workflow's condition or action cannot be deleted (archive it instead)."""
     env = records.env
-    for model in ("responso.workflow.condition", "responso.workflow.action"):
-        if field_name not in env[model]._fields:
-            continue
-        lines = env[model].sudo().search([(field_name, "in", records.ids)], limit=1)
+    for model, field_name in fields_by_model.items():
+        lines = env[model].sudo().with_context(active_test=False).search([(field_name, "in", records.ids)], limit=1)
         if lines:
             raise UserError(_("“%(name)s” is used by the workflow “%(workflow)s”: change the workflow first, or "
                               "archive it.", name=lines[field_name][:1].display_name,

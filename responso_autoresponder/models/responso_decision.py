@@ -82,8 +82,10 @@ class ResponsoDecision(models.Model):
             "tag_not_set": _("none of the tags %(expected)s is set"),
             "tag_set": _("the excluded tag %(found)s is set"),
             "no_previous_message": _("no earlier message of the buyer in this conversation"),
-            "last_response_not_older": _("the buyer last wrote %(minutes)s min ago, not more than %(expected)s min ago"),
-            "last_response_not_newer": _("the buyer last wrote %(minutes)s min ago, not less than %(expected)s min ago"),
+            "last_response_not_older": _(
+                "the buyer last wrote %(minutes)s min ago, not more than %(expected)s min ago"),
+            "last_response_not_newer": _(
+                "the buyer last wrote %(minutes)s min ago, not less than %(expected)s min ago"),
             "already_answered": _("another workflow answers this message: %(workflow)s"),
             "no_action": _("the workflow has no action"),
             "automatic_message": _("automatic message: %(signal)s"),
