@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 
@@ -61,6 +61,6 @@ def _responso_refuse_used(records, fields_by_model):
     for model, field_name in fields_by_model.items():
         lines = env[model].sudo().with_context(active_test=False).search([(field_name, "in", records.ids)], limit=1)
         if lines:
-            raise UserError(_("“%(name)s” is used by the workflow “%(workflow)s”: change the workflow first, or "
+            raise UserError(env._("“%(name)s” is used by the workflow “%(workflow)s”: change the workflow first, or "
                               "archive it.", name=lines[field_name][:1].display_name,
                               workflow=lines.workflow_id.display_name))
