@@ -220,3 +220,35 @@ class TestConversationConditions(ResponsoCase):
         self._workflow("Tagged", conditions=[{"kind": "tag", "tag_ids": [Command.set(self.urgent.ids)]}])
         message = self._post_buyer(self.conv_allegro, at=TUESDAY_NOON)
         self.assertEqual(self._decision(message).inputs["facts"]["tags"], self.urgent.ids)
+
+
+@tagged("post_install", "-at_install", "is_query_count")
+class TestMessageConditionQueries(ResponsoCase):
+    """Text, tag, status and last-response conditions cost the same queries with 1 or 60 workflows."""
+
+    def _queries_with(self, count, tag):
+        self.env["responso.workflow"].search([("is_template", "=", False)]).unlink()
+        for index in range(count):
+            self._workflow(f"W{index}", conditions=[
+                {"kind": "message_text", "phrases": f"phrase {index}\nparcel"},
+                {"kind": "sender_email", "email_patterns": "*@example.com"},
+                {"kind": "subject", "text_operator": "not_in", "phrases": f"spam {index}"},
+                {"kind": "tag", "tag_operator": "not_in", "tag_ids": [Command.set(tag.ids)]},
+                {"kind": "status", "operator": "not_in",
+                 "status_ids": [Command.set(self.env.ref("responso_autoresponder.conversation_status_closed").ids)]},
+                {"kind": "last_response", "duration_operator": "not_in", "duration_amount": 30},
+                {"kind": "new_conversation", "flag_operator": "not_in"},
+            ])
+        self._post_buyer(self.conv_allegro, "Where is my parcel?", at=TUESDAY_NOON)  # warm the caches up
+        self.env.flush_all()
+        self.env.invalidate_all()
+        before = self.env.cr.sql_log_count
+        message = self._post_buyer(self.conv_allegro, "Where is my parcel?", at=TUESDAY_NOON)
+        self.env.flush_all()
+        queries = self.env.cr.sql_log_count - before
+        self.assertTrue(self._decision(message).answers)
+        return queries
+
+    def test_queries_do_not_grow_with_the_workflows(self):
+        tag = self.env["responso.conversation.tag"].create({"name": "Spam"})
+        self.assertEqual(self._queries_with(1, tag), self._queries_with(60, tag))
