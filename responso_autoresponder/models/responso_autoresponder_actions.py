@@ -5,7 +5,8 @@ class ResponsoAutoresponderMixin(models.AbstractModel):
     """The actions of an answering workflow that do not send: applied at once, in the transaction of the buyer
     message, in the workflow's order (sending actions keep their queue: responso.reply)."""
 
-    _inherit = "responso.autoresponder.mixin"
+    _name = "responso.autoresponder.mixin"
+    _inherit = ["responso.autoresponder.mixin"]
 
     responso_no_answer_needed = fields.Boolean(
         "No Answer Needed", copy=False, tracking=True,
@@ -69,15 +70,9 @@ class ResponsoAutoresponderMixin(models.AbstractModel):
         return user
 
 
-class ResponsoConversation(models.Model):
-    _inherit = "responso.conversation"
-
-    user_id = fields.Many2one("res.users", string="Assigned Agent", index="btree_not_null", tracking=True,
-                              domain=[("share", "=", False)])
-
-
 class ResponsoAccount(models.Model):
-    _inherit = "responso.account"
+    _name = "responso.account"
+    _inherit = ["responso.account"]
 
     responso_last_assigned_user_id = fields.Many2one(
         "res.users", string="Last Assigned Agent", copy=False, readonly=True,

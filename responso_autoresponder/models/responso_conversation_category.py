@@ -10,9 +10,11 @@ class ResponsoConversation(models.Model):
         "Return / Post-purchase Issue", copy=False, tracking=True,
         help="The marketplace's return or post-purchase issue thread (set by the connectors that know it). "
              "Workflows can ask for it with the condition “Return created”.")
-    tag_ids = fields.Many2many("responso.conversation.tag", string="Tags")
+    tag_ids = fields.Many2many("responso.conversation.tag")
+    user_id = fields.Many2one("res.users", string="Assigned Agent", index="btree_not_null", tracking=True,
+                              domain=[("share", "=", False)])
     status_id = fields.Many2one(
-        "responso.conversation.status", string="Status", index=True, tracking=True, copy=False,
+        "responso.conversation.status", index=True, tracking=True, copy=False,
         compute="_compute_status_id", store=True, readonly=False, ondelete="restrict",
         group_expand="_read_group_status_ids",
         help="A closed status closes the conversation; any other keeps it open.")

@@ -39,7 +39,7 @@ class ResponsoWorkflowAction(models.Model):
     action_type = fields.Selection(ACTION_TYPES, string="Action", required=True, default="send_message")
     # archived tags and statuses still count: an action never loses its values silently
     tag_ids = fields.Many2many("responso.conversation.tag", string="Tags", context={"active_test": False})
-    status_id = fields.Many2one("responso.conversation.status", string="Status", ondelete="restrict",
+    status_id = fields.Many2one("responso.conversation.status", ondelete="restrict",
                                 context={"active_test": False})
     assign_to = fields.Selection(
         [("agent", "An agent"), ("team", "The account's team (round robin)")], default="agent", required=True,

@@ -76,14 +76,14 @@ class ResponsoWorkflowCondition(models.Model):
         [("in", "is"), ("not_in", "is not")], default="in", required=True,
         help="For a new conversation or a return: whether the message opens one (is a return), or not.")
     phrases = fields.Text(
-        "Phrases", help="One phrase per line; any of them matches. Case and accents are ignored: “zwrot” also "
+        help="One phrase per line; any of them matches. Case and accents are ignored: “zwrot” also "
                         "finds “ZWROT”, “przesylka” finds “przesyłka”.")
     email_patterns = fields.Text(
         "E-mail Addresses", help="One per line: an address (jan@example.com) or a whole domain (*@example.com).")
     tag_operator = fields.Selection([("in", "is set"), ("not_in", "is not set")], default="in", required=True,
                                     help="Any of the tags is set on the conversation, or none of them.")
     # archived tags and statuses still count: a condition never loses its values silently
-    tag_ids = fields.Many2many("responso.conversation.tag", string="Tags", check_company=True,
+    tag_ids = fields.Many2many("responso.conversation.tag", check_company=True,
                                context={"active_test": False})
     status_ids = fields.Many2many("responso.conversation.status", string="Statuses", check_company=True,
                                   context={"active_test": False})
@@ -98,7 +98,7 @@ class ResponsoWorkflowCondition(models.Model):
     delay_unit = fields.Selection([("minutes", "minutes"), ("hours", "hours")], default="minutes", required=True)
     summary = fields.Char(compute="_compute_summary")
     # display only: the condition as the seed shows it (type, then its operator, then its values)
-    operator_label = fields.Char("Operator Label", compute="_compute_display_labels")
+    operator_label = fields.Char(compute="_compute_display_labels")
     values_label = fields.Text("Values", compute="_compute_display_labels")
 
     @api.depends("kind", "operator", "range_operator", "source_ids", "account_ids", "integration_ids",
