@@ -15,6 +15,7 @@
     "data": [
         "security/responso_security.xml",
         "security/ir.model.access.csv",
+        "security/responso_conversation_category_security.xml",
         "data/responso_weekday_data.xml",
         "data/responso_source_data.xml",
         "data/mail_message_subtype_data.xml",
@@ -22,6 +23,7 @@
         "data/ir_cron_data.xml",
         "data/responso_workflow_template_data.xml",
         "data/responso_clock_data.xml",
+        "data/responso_conversation_status_data.xml",
         "views/responso_source_views.xml",
         "wizards/responso_account_connect_wizard_views.xml",
         "views/responso_account_views.xml",
@@ -34,6 +36,7 @@
         "wizards/resource_calendar_holidays_wizard_views.xml",
         "views/res_config_settings_views.xml",
         "views/responso_menus.xml",
+        "views/responso_conversation_category_views.xml",
     ],
     "demo": [
         "demo/responso_demo.xml",

@@ -1,6 +1,6 @@
 """Conditions of a workflow: checking each kind with both operators, the failing reasons, and validation."""
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -271,3 +271,143 @@ def test_reason_text_uses_given_templates_and_falls_back_to_english():
     assert reason.text(polish) == "Tuesday nie jest w Saturday (Europe/Warsaw)"
     assert Reason("no_action").text(polish) == "the workflow has no action"
     assert str(Reason("automatic_message", {"signal": "auto-submitted"})) == "automatic message: auto-submitted"
+
+
+# ---------------------------------------------------------------- sender e-mail, texts, new conversation, return
+
+EMAIL_CASES = [
+    # sender, operator, patterns, holds
+    ("jan@example.com", "in", {"jan@example.com"}, True),
+    ("Jan@Example.COM", "in", {"jan@example.com"}, True),
+    ("ola@example.com", "in", {"*@example.com"}, True),
+    ("ola@sub.example.com", "in", {"*@example.com"}, False),
+    ("ola@shop.pl", "in", {"*@example.com", "jan@example.com"}, False),
+    ("ola@shop.pl", "not_in", {"*@example.com"}, True),
+    ("jan@example.com", "not_in", {"*@example.com"}, False),
+    ("", "in", {"*@example.com"}, False),
+    ("", "not_in", {"*@example.com"}, True),
+]
+
+
+@pytest.mark.parametrize("sender, operator, patterns, holds", EMAIL_CASES)
+def test_sender_email(sender, operator, patterns, holds):
+    reason = run(Condition("sender_email", operator, frozenset(patterns)), facts(sender_email=sender))
+    assert (reason is None) is holds
+    if not holds:
+        assert reason.code == ("not_one_of" if operator == "in" else "one_of_excluded")
+        assert reason.params["subject"] == "sender_email"
+
+
+def test_sender_email_reason_text():
+    reason = run(Condition("sender_email", "in", frozenset({"*@shop.pl"})), facts(sender_email="x@other.de"))
+    assert reason.text() == "sender_email x@other.de is not one of *@shop.pl"
+
+
+@pytest.mark.parametrize("patterns", [{"jan"}, {"jan@"}, {"@example.com"}, {"*@*.example.com"}, {"j*n@example.com"},
+                                      {"jan@example"}, {"jan @example.com"}, {"a@b@example.com"}])
+def test_malformed_email_patterns_are_refused(patterns):
+    problems = condition_problems(Condition("sender_email", "in", frozenset(patterns)))
+    assert [p.code for p in problems] == ["invalid_email_pattern"]
+    assert problems[0].params["expected"] == sorted(patterns)
+
+
+def test_sender_email_needs_a_pattern():
+    assert [p.code for p in condition_problems(Condition("sender_email", "in"))] == ["no_values"]
+
+
+TEXT_CASES = [
+    # kind, fact, text, operator, phrases, holds
+    ("message_text", "text", "Gdzie jest moja PRZESYŁKA?", "in", {"przesylka"}, True),
+    ("message_text", "text", "Zółw  uszkodzony", "in", {"żółw uszkodzony"}, True),
+    ("message_text", "text", "Où est mon colis ?", "in", {"OU EST", "refund"}, True),
+    ("message_text", "text", "Thanks a lot", "in", {"refund", "return"}, False),
+    ("message_text", "text", "I want a refund", "not_in", {"refund", "return"}, False),
+    ("message_text", "text", "Thanks a lot", "not_in", {"refund"}, True),
+    ("subject", "subject", "Zwrot towaru #123", "in", {"zwrot"}, True),
+    ("subject", "subject", "Question", "in", {"zwrot"}, False),
+    ("subject", "subject", "", "not_in", {"zwrot"}, True),
+    ("customer_name", "customer_name", "Łukasz Nowak", "in", {"lukasz"}, True),
+    ("customer_name", "customer_name", "Łukasz Nowak", "not_in", {"NOWAK"}, False),
+]
+
+
+@pytest.mark.parametrize("kind, fact, text, operator, phrases, holds", TEXT_CASES)
+def test_text_conditions(kind, fact, text, operator, phrases, holds):
+    reason = run(Condition(kind, operator, frozenset(phrases)), facts(**{fact: text}))
+    assert (reason is None) is holds
+    if not holds:
+        assert reason.code == ("contains_none" if operator == "in" else "contains_excluded")
+        assert reason.params["subject"] == kind
+
+
+def test_text_condition_reasons():
+    reason = run(Condition("message_text", "not_in", frozenset({"Refund"})), facts(text="I want a REFUND now"))
+    assert reason.text() == "message_text contains the excluded “refund”"
+    reason = run(Condition("subject", "in", frozenset({"Zwrot", "reklamacja"})), facts(subject="Hello"))
+    assert reason.text() == "subject contains none of reklamacja, zwrot"
+
+
+@pytest.mark.parametrize("phrases", [set(), {""}, {"  ", "\n"}])
+def test_text_condition_needs_a_phrase(phrases):
+    problems = condition_problems(Condition("message_text", "in", frozenset(phrases)))
+    assert [p.code for p in problems] == ["no_phrases"]
+    assert problems[0].text() == "the condition “message_text” has no phrase"
+
+
+@pytest.mark.parametrize("kind, fact, failing", [
+    ("new_conversation", "is_new_conversation", ("not_new_conversation", "new_conversation")),
+    ("return_created", "is_return", ("not_return", "return_thread")),
+])
+def test_yes_no_conditions(kind, fact, failing):
+    assert run(Condition(kind, "in"), facts(**{fact: True})) is None
+    assert run(Condition(kind, "in"), facts(**{fact: False})).code == failing[0]
+    assert run(Condition(kind, "not_in"), facts(**{fact: False})) is None
+    assert run(Condition(kind, "not_in"), facts(**{fact: True})).code == failing[1]
+    assert condition_problems(Condition(kind, "in")) == []
+
+
+# ---------------------------------------------------------------- tags, status, last customer response
+
+URGENT, VIP = 41, 42
+
+
+def test_tag_is_set_or_not():
+    condition = Condition("tag", "in", frozenset({URGENT, VIP}), labels={URGENT: "Urgent", VIP: "VIP"})
+    assert run(condition, facts(tags=frozenset({VIP, 99}))) is None
+    reason = run(condition, facts(tags=frozenset()))
+    assert reason.text() == "none of the tags Urgent, VIP is set"
+    excluded = Condition("tag", "not_in", frozenset({URGENT}), labels={URGENT: "Urgent"})
+    assert run(excluded, facts(tags=frozenset({VIP}))) is None
+    assert run(excluded, facts(tags=frozenset({URGENT}))).text() == "the excluded tag Urgent is set"
+
+
+def test_status_is_or_is_not():
+    condition = Condition("status", "in", frozenset({51}), labels={51: "Open"})
+    assert run(condition, facts(status=51)) is None
+    reason = run(condition, facts(status=52, labels={("status", 52): "Closed"}))
+    assert reason.text() == "status Closed is not one of Open"
+    assert run(Condition("status", "not_in", frozenset({51})), facts(status=52)) is None
+    assert run(Condition("status", "not_in", frozenset({51})), facts(status=51)).code == "one_of_excluded"
+
+
+@pytest.mark.parametrize("kind", ["tag", "status"])
+def test_tag_and_status_need_known_records(kind):
+    assert [p.code for p in condition_problems(Condition(kind, "in"))] == ["no_values"]
+    problems = condition_problems(Condition(kind, "in", frozenset({"urgent"})))
+    assert [p.code for p in problems] == ["unknown_record"]
+    assert problems[0].text() == f"the condition “{kind}” names unknown records: urgent"
+
+
+def test_last_customer_response():
+    received = TUESDAY_NOON.astimezone(timezone.utc)
+    older = Condition("last_response", "in", delay_minutes=24 * 60)
+    newer = Condition("last_response", "not_in", delay_minutes=24 * 60)
+    two_days = facts(last_customer_message=received - timedelta(days=2))
+    one_hour = facts(last_customer_message=received - timedelta(hours=1))
+    assert run(older, two_days) is None
+    assert run(older, one_hour).text() == "the buyer last wrote 60 min ago, not more than 1440 min ago"
+    assert run(newer, one_hour) is None
+    assert run(newer, two_days).text() == "the buyer last wrote 2880 min ago, not less than 1440 min ago"
+    for condition in (older, newer):
+        assert run(condition, facts()).text() == "no earlier message of the buyer in this conversation"
+    assert [p.code for p in condition_problems(Condition("last_response", "in"))] == ["no_duration"]

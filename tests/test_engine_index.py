@@ -24,12 +24,29 @@ from responso_autoresponder.engine.throttle import History, Limits
 
 ACCOUNTS, SOURCES, INTEGRATIONS, CALENDARS = range(1, 9), range(11, 16), range(21, 24), (31, 32)
 TIMEZONES = ("Europe/Warsaw", "UTC", "America/New_York")
+TAGS, STATUSES = range(41, 45), range(51, 55)
+EMAIL_PATTERNS = ["jan@example.com", "*@example.com", "*@shop.pl", "ola@shop.pl"]
+EMAILS = ["jan@example.com", "ANNA@Example.com", "ola@shop.pl", "x@other.de", ""]
+PHRASES = ["zwrot", "Reklamacja", "where is", "ŻÓŁW", "refund"]
+TEXTS = ["Gdzie jest przesyłka? Chcę zwrot", "Where IS my parcel", "reklamacja: zolw uszkodzony", "", "Thanks!"]
 
 
 def random_condition(rng):
     kind = rng.choice(("account", "source", "integration", "weekday", "time_window", "trigger", "delay",
-                       "working_hours"))
+                       "working_hours", "sender_email", "subject", "customer_name", "message_text",
+                       "new_conversation", "return_created", "tag", "status", "last_response"))
     operator = rng.choice(("in", "not_in"))
+    if kind == "sender_email":
+        return Condition(kind, operator, frozenset(rng.sample(EMAIL_PATTERNS, rng.randint(1, 2))))
+    if kind in ("subject", "customer_name", "message_text"):
+        return Condition(kind, operator, frozenset(rng.sample(PHRASES, rng.randint(1, 3))))
+    if kind in ("new_conversation", "return_created"):
+        return Condition(kind, operator)
+    if kind in ("tag", "status"):
+        values = frozenset(rng.sample(list(TAGS if kind == "tag" else STATUSES), rng.randint(1, 2)))
+        return Condition(kind, operator, values, labels={v: f"{kind} {v}" for v in values})
+    if kind == "last_response":
+        return Condition(kind, operator, delay_minutes=rng.choice((30, 24 * 60)))
     if kind in ("account", "source", "integration"):
         pool = {"account": ACCOUNTS, "source": SOURCES, "integration": INTEGRATIONS}[kind]
         values = frozenset(rng.sample(list(pool), rng.randint(1, 3)))
@@ -58,7 +75,11 @@ def random_facts(rng):
     working = {(calendar, tz): rng.random() < 0.5 for calendar in CALENDARS for tz in TIMEZONES}
     return MessageFacts(message_id=1, received_at=received, account=rng.choice(ACCOUNTS),
                         source=rng.choice(SOURCES), integration=rng.choice(INTEGRATIONS),
-                        is_first_message=rng.random() < 0.5, working_time=working)
+                        is_first_message=rng.random() < 0.5, working_time=working,
+                        sender_email=rng.choice(EMAILS), subject=rng.choice(TEXTS), customer_name=rng.choice(TEXTS),
+                        text=rng.choice(TEXTS), is_new_conversation=rng.random() < 0.5, is_return=rng.random() < 0.3,
+                        tags=frozenset(rng.sample(list(TAGS), rng.randint(0, 2))), status=rng.choice(STATUSES),
+                        last_customer_message=rng.choice((None, received - timedelta(minutes=rng.randint(1, 3000)))))
 
 
 @pytest.mark.parametrize("seed", range(300))
@@ -81,7 +102,9 @@ def test_index_gives_the_outcome_of_decide_over_all_workflows(seed):
 # reasons of workflows whose conditions do not all hold (or that cannot act)
 _FAILED = {"not_one_of", "one_of_excluded", "not_first_message", "weekday_not_in", "weekday_excluded",
            "outside_window", "inside_window", "outside_working_hours", "inside_working_hours", "no_action",
-           "already_answered"}
+           "already_answered", "contains_none", "contains_excluded", "not_new_conversation", "new_conversation",
+           "not_return", "return_thread", "tag_set", "tag_not_set", "no_previous_message",
+           "last_response_not_older", "last_response_not_newer"}
 
 
 def test_a_message_evaluates_only_the_workflows_of_its_account():

@@ -3,6 +3,8 @@
 from dataclasses import dataclass, field
 from datetime import datetime
 
+TEXT_LIMIT = 4000  # characters of the message's text the conditions read (and the decision log keeps)
+
 
 @dataclass(frozen=True)
 class MessageFacts:
@@ -12,6 +14,13 @@ class MessageFacts:
     gives their names for the decision log. `working_time` holds, for each (calendar id, timezone) that a
     condition asks about, whether `received_at` falls in that calendar's working time (attendances minus
     leaves), as computed by Odoo's resource.calendar.
+
+    The text facts come from the message and its thread, already in memory: `sender_email` (normalized address,
+    lowercase), `subject`, `customer_name`, `text` (the body as plain text, bounded: see TEXT_LIMIT).
+    `is_new_conversation`: no earlier buyer message in the thread (from the history query); `is_return`: the
+    thread is the marketplace's return / post-purchase issue thread (when the connector knows it). `tags` and `status`
+    are ids of the conversation's tags and status; `last_customer_message` is when the buyer last wrote in the
+    thread before this message (None: never).
     """
 
     message_id: int
@@ -22,6 +31,15 @@ class MessageFacts:
     is_first_message: bool = False
     automatic_signal: str | None = None
     working_time: dict = field(default_factory=dict)
+    sender_email: str = ""
+    subject: str = ""
+    customer_name: str = ""
+    text: str = ""
+    is_new_conversation: bool = False
+    is_return: bool = False
+    tags: frozenset = frozenset()  # ids of the conversation's tags
+    status: int | None = None  # id of the conversation's status
+    last_customer_message: datetime | None = None  # the buyer's previous message in the thread (history query)
     labels: dict = field(default_factory=dict)
 
     def __post_init__(self):

@@ -69,6 +69,22 @@ def _predicate(condition):
     if kind == cond.WORKING_HOURS:
         calendar = condition.calendar
         return lambda facts, moment, tz: facts.working_time[(calendar, tz)] != negate
+    if kind == cond.SENDER_EMAIL:
+        return lambda facts, moment, tz: (cond.email_matches(facts.sender_email, values) is not None) != negate
+    if kind in cond.TEXT_KINDS:
+        attribute, phrases = cond.FACT_OF_KIND[kind], cond.normalize_phrases(values)
+        # normalize_text is cached: the message's text is normalized once, whatever the number of workflows
+        def contains(facts, moment, tz):
+            text = cond.normalize_text(getattr(facts, attribute))
+            return any(phrase in text for phrase in phrases) != negate
+        return contains
+    if kind in cond.FLAG_KINDS:
+        attribute = cond.FACT_OF_FLAG[kind]
+        return lambda facts, moment, tz: bool(getattr(facts, attribute)) != negate
+    if kind == cond.TAG:
+        return lambda facts, moment, tz: bool(values & facts.tags) != negate
+    if kind == cond.LAST_RESPONSE:
+        return lambda facts, moment, tz: cond.last_response_holds(condition, facts)
     if kind == cond.DELAY:
         return None  # not a filter
     raise ValueError(f"unknown condition kind {kind!r}")
@@ -115,6 +131,8 @@ class WorkflowIndex:
         self._generic = tuple(generic)
         self._buckets = {dimension: {value: tuple(ranks) for value, ranks in by_value.items()}
                          for dimension, by_value in buckets.items()}
+        # the condition kinds in use: facts that cost something to read are read only when asked for
+        self.kinds = frozenset(condition.kind for spec in self.specs for condition in spec.conditions)
         self.max_interval_minutes = max((spec.interval_minutes for spec in self.specs), default=0)
 
     def __len__(self):

@@ -76,6 +76,9 @@ def facts_to_data(facts):
         "signal": [getattr(signal, "strength", "hard"), str(signal)] if signal is not None else None,
         "working_time": [[calendar, tz, inside] for (calendar, tz), inside in sorted(facts.working_time.items())],
         "labels": [[kind, value, label] for (kind, value), label in facts.labels.items()],
+        "sender_email": facts.sender_email, "subject": facts.subject, "customer_name": facts.customer_name,
+        "text": facts.text, "new_conversation": facts.is_new_conversation, "return": facts.is_return,
+        "tags": sorted(facts.tags), "status": facts.status, "last_customer": _dt(facts.last_customer_message),
     }
 
 
@@ -91,7 +94,13 @@ def facts_from_data(data, working_time=None):
         integration=data["integration"], account=data["account"], is_first_message=data["first"],
         automatic_signal=AutomaticSignal(signal[0], signal[1]) if signal else None,
         working_time=working_time if working_time is not None else known,
-        labels={(kind, value): label for kind, value, label in data["labels"]})
+        labels={(kind, value): label for kind, value, label in data["labels"]},
+        # absent from decisions logged before these conditions existed (no workflow could ask for them)
+        sender_email=data.get("sender_email", ""), subject=data.get("subject", ""),
+        customer_name=data.get("customer_name", ""), text=data.get("text", ""),
+        is_new_conversation=data.get("new_conversation", False), is_return=data.get("return", False),
+        tags=frozenset(data.get("tags", ())), status=data.get("status"),
+        last_customer_message=_parse_dt(data.get("last_customer")))
 
 
 def history_to_data(history):

@@ -28,3 +28,6 @@ from . import responso_reply
 from . import responso_reply_delivery
 from . import responso_workflow_snapshot
 from . import responso_workflow_cache
+from . import responso_conversation_tag
+from . import responso_conversation_category
+from . import responso_autoresponder_actions

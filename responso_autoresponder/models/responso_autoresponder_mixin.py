@@ -9,6 +9,8 @@ from odoo import fields, models
 from odoo.tools import SQL, email_normalize, html2plaintext
 
 from ..engine import MessageFacts, Reason
+from ..engine import conditions as cond
+from ..engine.facts import TEXT_LIMIT
 from ..engine.index import history_horizon
 from ..engine.loop_guard import AutomaticSignal, detect_in_text
 from ..engine.snapshot import facts_to_data, history_to_data, limits_to_data
@@ -78,6 +80,24 @@ class ResponsoAutoresponderMixin(models.AbstractModel):
         if "company_id" in self._fields and self.company_id:
             return self.company_id
         return self._responso_account().company_id or self.env.company
+
+    def _responso_is_return(self):
+        """Whether the record is the marketplace's return / post-purchase issue thread (condition "Return
+        created")."""
+        return False
+
+    def _responso_status(self):
+        """Id of the record's status (condition "Status"), or None."""
+        return None
+
+    def _responso_tags(self):
+        """Ids of the record's tags (condition "Tag")."""
+        return frozenset()
+
+    def _responso_subject(self, message):
+        """The subject the "Subject" condition reads: the message's, else the record's name."""
+        self.ensure_one()
+        return message.subject or self.display_name or ""
 
     def _responso_is_open(self):
         """Whether a queued reply may still go out (a closed ticket or conversation gets none)."""
@@ -167,9 +187,9 @@ class ResponsoAutoresponderMixin(models.AbstractModel):
         limits = self._responso_limits()
         facts = self._responso_facts(message, msg_values, account)
         candidates = compiled.index.candidates(facts)
-        history, is_first = self._responso_history(message, account, now,
-                                                   history_horizon(compiled.index, limits, now))
-        facts = replace(facts, is_first_message=is_first, working_time=self._responso_working_time(
+        history, thread_facts = self._responso_history(message, account, now,
+                                                       history_horizon(compiled.index, limits, now))
+        facts = replace(facts, **thread_facts, working_time=self._responso_working_time(
             compiled.index.working_time_keys(candidates), facts.received_at))
         outcome = compiled.index.decide(facts, now, history, limits, candidates=candidates)
         inputs = {"facts": facts_to_data(facts), "history": history_to_data(history),
@@ -223,9 +243,12 @@ class ResponsoAutoresponderMixin(models.AbstractModel):
         )
 
     def _responso_history(self, message, account, now, horizon):
-        """(History, whether this is the buyer's first message to the account), in one query. Every part is
-        bounded in time (nothing older than `horizon` can change a decision) or by the thread, and served by an
-        index (see responso.reply and mail.message ``init``), so its cost does not grow with the past."""
+        """(History, the facts read from the past), in one query. The facts: ``is_first_message`` (the buyer's
+        first message to the account), ``is_new_conversation`` (no earlier buyer message in this thread),
+        ``last_customer_message`` (the date of the buyer's previous message in this thread: the newest one, by the
+        (model, res_id, id) index). Every part is bounded in time (nothing older than `horizon` can change a
+        decision) or by the thread, and served by an index (see responso.reply and mail.message ``init``), so its
+        cost does not grow with the past."""
         buyer = self._responso_buyer()
         naive = now.replace(tzinfo=None)
         body = message.body or ""
@@ -238,7 +261,11 @@ class ResponsoAutoresponderMixin(models.AbstractModel):
                       EXISTS(SELECT 1 FROM mail_message
                               WHERE responso_kind = 'buyer' AND author_id = %(buyer)s AND id != %(message)s
                                 AND %(account_match)s),
-                      %(same_body)s
+                      %(same_body)s,
+                      (SELECT date FROM mail_message
+                        WHERE model = %(model)s AND res_id = %(res_id)s AND responso_kind = 'buyer'
+                          AND id < %(message)s
+                        ORDER BY id DESC LIMIT 1)
                  FROM (SELECT count(*) FILTER (WHERE send_at >= %(day)s) AS day_count,
                               max(sent_at) FILTER (WHERE state = 'sent') AS last_sent
                          FROM responso_reply
@@ -265,7 +292,7 @@ class ResponsoAutoresponderMixin(models.AbstractModel):
                 self.id, self._name, message.id, body) if len(html2plaintext(body).strip()) >= 20 else SQL("false"),
         ))
         (conversation_day, conversation_last, buyer_last, account_hour, paused, earlier,
-         same_body) = self.env.cr.fetchone()
+         same_body, previous_in_thread) = self.env.cr.fetchone()
         blocked = buyer.responso_autoreply_blocked_until
         return History(
             last_reply_to_buyer=buyer_last.replace(tzinfo=pytz.utc) if buyer_last else None,
@@ -276,7 +303,8 @@ class ResponsoAutoresponderMixin(models.AbstractModel):
             held_for_human=self.responso_hold_reason or None,
             account_paused=paused,
             buyer_blocked_until=blocked.replace(tzinfo=pytz.utc) if blocked else None,
-        ), not earlier
+        ), {"is_first_message": not earlier, "is_new_conversation": previous_in_thread is None,
+            "last_customer_message": previous_in_thread.replace(tzinfo=pytz.utc) if previous_in_thread else None}
 
     def _responso_signal(self, message, msg_values):
         """The automatic-message signal of this message: from the mail gateway's headers, from the connector,
@@ -296,6 +324,7 @@ class ResponsoAutoresponderMixin(models.AbstractModel):
             received_at = fields.Datetime.now().replace(tzinfo=pytz.utc)
         else:
             received_at = message.date.replace(tzinfo=pytz.utc)
+        buyer = self._responso_buyer()
         # ids only: names are looked up when a decision is explained, not for every message
         return MessageFacts(
             message_id=message.id,
@@ -304,7 +333,19 @@ class ResponsoAutoresponderMixin(models.AbstractModel):
             integration=self._responso_integration().id or None,
             account=account.id or None,
             automatic_signal=self._responso_signal(message, msg_values),
+            sender_email=email_normalize(message.email_from or "") or buyer.email_normalized or "",
+            subject=(self._responso_subject(message) or "")[:TEXT_LIMIT],
+            customer_name=buyer.name or "",
+            text=html2plaintext(message.body or "")[:TEXT_LIMIT],
+            is_return=bool(self._responso_is_return()),
+            status=self._responso_status(),
+            # a relation table: read only when a workflow asks about tags (one query, whatever their number)
+            tags=self._responso_tags() if cond.TAG in self._responso_condition_kinds() else frozenset(),
         )
+
+    def _responso_condition_kinds(self):
+        """The condition kinds the company's workflows use (from the compiled cache: no query)."""
+        return self.env["responso.workflow"]._responso_compiled(self._responso_company().id).index.kinds
 
     def _responso_working_time(self, keys, moment):
         """Whether `moment` is working time, for each (calendar, tz) that a candidate workflow asks about."""

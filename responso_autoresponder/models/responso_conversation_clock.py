@@ -196,6 +196,12 @@ class ResponsoConversation(models.Model):
         self._responso_clock_stop("no_answer_needed")
         return True
 
+    def _responso_action_no_answer_needed(self, action, message):
+        # the workflow action "mark no answer needed" stops the clock too
+        res = super()._responso_action_no_answer_needed(action, message)
+        self.action_responso_no_answer_needed()
+        return res
+
     def write(self, vals):
         if vals.get("state") == "closed":
             self._responso_clock_stop("closed")

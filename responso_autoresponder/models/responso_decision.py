@@ -73,6 +73,19 @@ class ResponsoDecision(models.Model):
             "inside_window": _("%(actual)s is inside the excluded window %(expected)s (%(tz)s)"),
             "outside_working_hours": _("%(actual)s is outside the working hours of %(expected)s (%(tz)s)"),
             "inside_working_hours": _("%(actual)s is inside the working hours of %(expected)s (%(tz)s)"),
+            "contains_none": _("%(subject)s contains none of %(expected)s"),
+            "contains_excluded": _("%(subject)s contains the excluded “%(found)s”"),
+            "not_new_conversation": _("the message does not open a new conversation"),
+            "new_conversation": _("the message opens a new conversation"),
+            "not_return": _("the conversation is not a return or post-purchase issue"),
+            "return_thread": _("the conversation is a return or post-purchase issue"),
+            "tag_not_set": _("none of the tags %(expected)s is set"),
+            "tag_set": _("the excluded tag %(found)s is set"),
+            "no_previous_message": _("no earlier message of the buyer in this conversation"),
+            "last_response_not_older": _(
+                "the buyer last wrote %(minutes)s min ago, not more than %(expected)s min ago"),
+            "last_response_not_newer": _(
+                "the buyer last wrote %(minutes)s min ago, not less than %(expected)s min ago"),
             "already_answered": _("another workflow answers this message: %(workflow)s"),
             "no_action": _("the workflow has no action"),
             "automatic_message": _("automatic message: %(signal)s"),
@@ -188,10 +201,10 @@ class ResponsoDecision(models.Model):
                 for d in decisions]
 
     def _responso_labels(self, facts_data):
-        """Names of the message's source, account and integration, as the reasons show them."""
+        """Names of the message's source, account, integration and status, as the reasons show them."""
         labels = []
         for kind, model in (("source", "responso.source"), ("account", "responso.account"),
-                            ("integration", "responso.integration")):
+                            ("integration", "responso.integration"), ("status", "responso.conversation.status")):
             if facts_data.get(kind):
                 record = self.env[model].sudo().with_context(active_test=False).browse(facts_data[kind]).exists()
                 labels.append([kind, facts_data[kind], record.display_name if record else f"#{facts_data[kind]}"])

@@ -148,8 +148,9 @@ class ResponsoReply(models.Model):
     # ------------------------------------------------------------------
     @api.model
     def _responso_apply_outcome(self, record, message, compiled, outcome, inputs):
-        """Store the message's decision (one row) and queue the answering workflow's actions, then wake the
-        sender: two INSERTs at most, whatever the number of workflows."""
+        """Store the message's decision (one row), apply the answering workflow's non-sending actions at once (tags,
+        assignment, status, note, "no answer needed") and queue its messages, then wake the sender: two INSERTs at
+        most for a workflow that only sends, whatever the number of workflows."""
         conversation_id = record.id if record._name == "responso.conversation" else False
         common = {"res_model": record._name, "res_id": record.id, "conversation_id": conversation_id,
                   "company_id": record._responso_company().id}
@@ -163,13 +164,28 @@ class ResponsoReply(models.Model):
             reason_code=reason.code, reason_params=reason.params,
             skipped_workflow_ids=list(outcome.skipped) or None, workflow_count=outcome.total,
             evaluated_count=outcome.evaluated, snapshot_key=compiled.snapshot_key, inputs=inputs))
+        record._responso_new_buyer_message(message)
         if not outcome.answers:
+            return self
+        # sending actions are queued; the others apply at once, in the workflow's order
+        planned = compiled.actions[decision.workflow_id]
+        Action = self.env["responso.workflow.action"]
+        types = Action._responso_action_types(common["company_id"])
+        missing = [action_id for action_id, _sequence in planned if action_id not in types]
+        if missing:  # created since the types were cached
+            types = dict(types, **{action.id: action.action_type for action in Action.browse(missing).exists()})
+        immediate = [action_id for action_id, _sequence in planned
+                     if types.get(action_id, "send_message") != "send_message"]
+        if immediate:
+            record._responso_run_actions(Action.browse(immediate), message)
+        sending = [(action_id, sequence) for action_id, sequence in planned if types.get(action_id) == "send_message"]
+        if not sending:
             return self
         replies = self.create([
             dict(common, trigger_message_id=message.id, workflow_id=decision.workflow_id, workflow_name=spec.name,
                  action_id=action_id, sequence=sequence, buyer_id=record._responso_buyer().id,
                  account_id=record._responso_account().id, send_at=send_at)
-            for action_id, sequence in compiled.actions[decision.workflow_id]
+            for action_id, sequence in sending
         ])
         # the cron's id from the registry cache (env.ref would check that it exists: one more query per message)
         cron_id = self.env["ir.model.data"]._xmlid_to_res_id("responso_autoresponder.ir_cron_send_due_replies")

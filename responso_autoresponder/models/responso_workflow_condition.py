@@ -13,9 +13,27 @@ KIND_SELECTION = [
     ("time_window", "Time window"),
     ("working_hours", "Working hours"),
     ("delay", "Delay"),
+    ("sender_email", "Sender e-mail"),
+    ("subject", "Subject"),
+    ("customer_name", "Customer name"),
+    ("message_text", "Message"),
+    ("new_conversation", "New conversation"),
+    ("return_created", "Return created"),
+    ("tag", "Tag"),
+    ("status", "Status"),
+    ("last_response", "Last customer response"),
 ]
-SET_KINDS = ("source", "account", "integration", "weekday")
+SET_KINDS = ("source", "account", "integration", "weekday", "status")
 RANGE_KINDS = ("time_window", "working_hours")
+TEXT_KINDS = ("subject", "customer_name", "message_text")
+FLAG_KINDS = ("new_conversation", "return_created")
+MESSAGE_KINDS = TEXT_KINDS + FLAG_KINDS + ("sender_email", "tag", "last_response")
+DURATION_MINUTES = {"minutes": 1, "hours": 60, "days": 24 * 60}
+
+
+def _split_lines(text):
+    """The non-blank lines of a text field, stripped (phrases, e-mail patterns)."""
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
 class ResponsoWorkflowCondition(models.Model):
@@ -50,6 +68,32 @@ class ResponsoWorkflowCondition(models.Model):
     calendar_id = fields.Many2one(
         "resource.calendar", string="Working Hours", check_company=True,
         compute="_compute_calendar_id", store=True, readonly=False)
+    text_operator = fields.Selection(
+        [("in", "contains"), ("not_in", "does not contain")], default="in", required=True,
+        help="For the subject, the customer name and the message: whether it contains any of the phrases "
+             "(ignoring case and accents), or none of them.")
+    flag_operator = fields.Selection(
+        [("in", "is"), ("not_in", "is not")], default="in", required=True,
+        help="For a new conversation or a return: whether the message opens one (is a return), or not.")
+    phrases = fields.Text(
+        help="One phrase per line; any of them matches. Case and accents are ignored: “zwrot” also "
+                        "finds “ZWROT”, “przesylka” finds “przesyłka”.")
+    email_patterns = fields.Text(
+        "E-mail Addresses", help="One per line: an address (jan@example.com) or a whole domain (*@example.com).")
+    tag_operator = fields.Selection([("in", "is set"), ("not_in", "is not set")], default="in", required=True,
+                                    help="Any of the tags is set on the conversation, or none of them.")
+    # archived tags and statuses still count: a condition never loses its values silently
+    tag_ids = fields.Many2many("responso.conversation.tag", check_company=True,
+                               context={"active_test": False})
+    status_ids = fields.Many2many("responso.conversation.status", string="Statuses", check_company=True,
+                                  context={"active_test": False})
+    duration_operator = fields.Selection(
+        [("in", "older than"), ("not_in", "newer than")], default="in", required=True,
+        help="The buyer's previous message in the conversation is older (or newer) than the duration. A first "
+             "message (no previous one) satisfies neither.")
+    duration_amount = fields.Integer("Duration", default=1)
+    duration_unit = fields.Selection([("minutes", "minutes"), ("hours", "hours"), ("days", "days")],
+                                     default="days", required=True)
     delay_amount = fields.Integer("Delay", default=5)
     delay_unit = fields.Selection([("minutes", "minutes"), ("hours", "hours")], default="minutes", required=True)
     summary = fields.Char(compute="_compute_summary")
@@ -58,7 +102,9 @@ class ResponsoWorkflowCondition(models.Model):
     values_label = fields.Text("Values", compute="_compute_display_labels")
 
     @api.depends("kind", "operator", "range_operator", "source_ids", "account_ids", "integration_ids",
-                 "weekday_ids", "trigger", "time_from", "time_to", "calendar_id", "delay_amount", "delay_unit")
+                 "weekday_ids", "trigger", "time_from", "time_to", "calendar_id", "delay_amount", "delay_unit",
+                 "text_operator", "flag_operator", "phrases", "email_patterns", "tag_operator", "tag_ids", "status_ids",
+                 "duration_operator", "duration_amount", "duration_unit")
     def _compute_summary(self):
         kinds = dict(self._fields["kind"]._description_selection(self.env))
         operators = dict(self._fields["operator"]._description_selection(self.env))
@@ -80,12 +126,16 @@ class ResponsoWorkflowCondition(models.Model):
             elif line.kind == "delay":
                 line.summary = _("Send %(amount)s %(unit)s after the message", amount=line.delay_amount,
                                  unit=dict(self._fields["delay_unit"]._description_selection(self.env))[line.delay_unit])
+            elif line.kind in MESSAGE_KINDS:
+                operator, values = line._message_labels()
+                line.summary = " ".join(part for part in (kind, operator, values.replace("\n", ", ")) if part)
             else:
                 line.summary = kind
 
     @api.depends("kind", "operator", "range_operator", "source_ids", "account_ids", "integration_ids",
                  "weekday_ids", "trigger", "time_from", "time_to", "calendar_id", "delay_amount", "delay_unit",
-                 "workflow_id.interval_minutes")
+                 "workflow_id.interval_minutes", "text_operator", "flag_operator", "phrases", "email_patterns",
+                 "tag_operator", "tag_ids", "status_ids", "duration_operator", "duration_amount", "duration_unit")
     @api.depends_context("lang")
     def _compute_display_labels(self):
         operators = dict(self._fields["operator"]._description_selection(self.env))
@@ -109,8 +159,26 @@ class ResponsoWorkflowCondition(models.Model):
             elif line.kind == "delay":
                 values = _("%(amount)s %(unit)s after the buyer's message", amount=line.delay_amount,
                            unit=units.get(line.delay_unit, ""))
+            elif line.kind in MESSAGE_KINDS:
+                operator, values = line._message_labels()
             line.operator_label = operator
             line.values_label = values
+
+    def _message_labels(self):
+        """(operator, values) of a condition on the message itself, as the form shows them."""
+        field = {"sender_email": "operator", "new_conversation": "flag_operator", "return_created": "flag_operator",
+                 "tag": "tag_operator", "last_response": "duration_operator"}.get(self.kind, "text_operator")
+        operator = dict(self._fields[field]._description_selection(self.env)).get(self[field], "")
+        if self.kind == "sender_email":
+            return operator, "\n".join(_split_lines(self.email_patterns))
+        if self.kind in TEXT_KINDS:
+            return operator, "\n".join(_split_lines(self.phrases))
+        if self.kind == "tag":
+            return operator, ", ".join(self.tag_ids.mapped("display_name"))
+        if self.kind == "last_response":
+            units = dict(self._fields["duration_unit"]._description_selection(self.env))
+            return operator, f"{self.duration_amount} {units.get(self.duration_unit, '')}"
+        return operator, ""
 
     @api.depends("kind")
     def _compute_calendar_id(self):
@@ -124,7 +192,7 @@ class ResponsoWorkflowCondition(models.Model):
 
     def _values_field(self):
         return {"source": self.source_ids, "account": self.account_ids, "integration": self.integration_ids,
-                "weekday": self.weekday_ids}[self.kind]
+                "weekday": self.weekday_ids, "status": self.status_ids, "tag": self.tag_ids}[self.kind]
 
     def _window_minutes(self):
         return round(self.time_from * 60), round(self.time_to * 60)
@@ -145,13 +213,25 @@ class ResponsoWorkflowCondition(models.Model):
         start, end = self._window_minutes() if kind == "time_window" else (None, None)
         if kind == "working_hours":
             labels = {self.calendar_id.id: self.calendar_id.display_name}
-        operator = self.range_operator if kind in RANGE_KINDS else self.operator
+        elif kind == "sender_email":
+            values = frozenset(pattern.lower() for pattern in _split_lines(self.email_patterns))
+        elif kind in TEXT_KINDS:
+            values = frozenset(_split_lines(self.phrases))
+        elif kind == "tag":
+            values = frozenset(self.tag_ids.ids)
+            labels = {tag.id: tag.display_name for tag in self.tag_ids}
+        operator = (self.range_operator if kind in RANGE_KINDS else self.text_operator if kind in TEXT_KINDS
+                    else self.flag_operator if kind in FLAG_KINDS else self.tag_operator if kind == "tag"
+                    else self.duration_operator if kind == "last_response" else self.operator)
         delay = self.delay_amount * (60 if self.delay_unit == "hours" else 1) if kind == "delay" else 0
+        if kind == "last_response":  # the duration travels in the engine condition's minutes
+            delay = self.duration_amount * DURATION_MINUTES.get(self.duration_unit, 1)
         return Condition(kind=kind, operator=operator, values=values, start_minute=start, end_minute=end,
                          calendar=self.calendar_id.id or None, delay_minutes=delay, labels=labels)
 
     @api.constrains("kind", "source_ids", "account_ids", "integration_ids", "weekday_ids", "trigger",
-                    "time_from", "time_to", "calendar_id", "delay_amount")
+                    "time_from", "time_to", "calendar_id", "delay_amount", "phrases", "email_patterns", "tag_ids",
+                    "status_ids", "duration_amount", "duration_unit")
     def _check_values(self):
         kinds = dict(self._fields["kind"]._description_selection(self.env))
         for line in self:
@@ -174,6 +254,16 @@ class ResponsoWorkflowCondition(models.Model):
             "no_calendar": _("Workflow “%(workflow)s”: choose the working hours for the condition “%(kind)s”.",
                              workflow=workflow_name, kind=kind_label),
             "negative_delay": _("Workflow “%(workflow)s”: a delay cannot be negative.", workflow=workflow_name),
+            "no_duration": _("Workflow “%(workflow)s”: the duration of the condition “%(kind)s” must be positive.",
+                             workflow=workflow_name, kind=kind_label),
+            "unknown_record": _("Workflow “%(workflow)s”: the condition “%(kind)s” names a tag or status that no "
+                                "longer exists; choose existing ones.", workflow=workflow_name, kind=kind_label),
+            "no_phrases": _("Workflow “%(workflow)s”: write at least one phrase (one per line) for the condition "
+                            "“%(kind)s”.", workflow=workflow_name, kind=kind_label),
+            "invalid_email_pattern": _(
+                "Workflow “%(workflow)s”: “%(patterns)s” is not an e-mail address or a domain pattern; write one "
+                "per line, e.g. jan@example.com or *@example.com.", workflow=workflow_name,
+                patterns=", ".join(problem.params.get("expected") or [])),
         }
         return texts.get(problem.code) or _("Workflow “%(workflow)s”: invalid condition (%(problem)s).",
                                             workflow=workflow_name, problem=problem.text())

@@ -1,5 +1,7 @@
 from . import test_workflow_form
 from . import test_conditions
+from . import test_message_conditions
+from . import test_workflow_actions
 from . import test_message_hook
 from . import test_reply_queue
 from . import test_reply_state_machine
