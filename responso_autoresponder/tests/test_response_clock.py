@@ -3,6 +3,7 @@ from datetime import timedelta
 from odoo import Command
 from odoo.tests import freeze_time, tagged
 
+from ..models.mail_thread import RESPONSO_TRUSTED, TRUSTED_CONTEXT_KEY
 from ..models.resource_calendar_holidays import load_public_holidays
 from .common import ResponsoCase, warsaw
 
@@ -125,15 +126,17 @@ class TestResponseClock(ResponsoCase):
         """The seller answered in Allegro's own pages: the next poll stores that message as a note (never answered),
         as the connectors do, and it stops the clock; Allegro's system messages do not."""
         self._post_buyer(self.conv_allegro, "Where is my parcel?", at=warsaw(2026, 12, 7, 9, 0))
+        # as the connectors store them (the responso_* values are accepted from our own code paths only)
+        poll = self.conv_allegro.with_context(**{TRUSTED_CONTEXT_KEY: RESPONSO_TRUSTED})
         with freeze_time(warsaw(2026, 12, 7, 11, 0)):
-            self.conv_allegro.message_post(
+            poll.message_post(
                 body="Allegro: your buyer is waiting", message_type="comment", subtype_xmlid="mail.mt_note",
                 author_id=self.company.partner_id.id, responso_external_id="sys-1",
                 responso_source_id=self.src_messages.id, responso_account_id=self.acc_allegro.id,
                 responso_auto_signal="Allegro: author role ALLEGRO", responso_auto_strength="hard")
         self.assertFalse(self.conv_allegro.responso_clock_stopped_at)
         with freeze_time(warsaw(2026, 12, 7, 11, 5)):
-            self.conv_allegro.message_post(
+            poll.message_post(
                 body="It left today", message_type="comment", subtype_xmlid="mail.mt_note",
                 date=warsaw(2026, 12, 7, 10, 30), author_id=self.company.partner_id.id,
                 responso_external_id="seller-1", responso_source_id=self.src_messages.id,
