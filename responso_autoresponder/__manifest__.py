@@ -26,6 +26,8 @@
         "views/responso_account_views.xml",
         "views/responso_reply_views.xml",
         "views/responso_decision_views.xml",
+        "wizards/responso_workflow_test_wizard_views.xml",
+        "wizards/responso_workflow_replay_views.xml",
         "views/responso_workflow_views.xml",
         "wizards/responso_buyer_message_wizard_views.xml",
         "views/responso_conversation_views.xml",
