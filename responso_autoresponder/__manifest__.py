@@ -15,6 +15,7 @@
     "data": [
         "security/responso_security.xml",
         "security/ir.model.access.csv",
+        "security/responso_statistics_security.xml",
         "data/responso_weekday_data.xml",
         "data/responso_source_data.xml",
         "data/mail_message_subtype_data.xml",
@@ -32,6 +33,7 @@
         "wizards/responso_buyer_message_wizard_views.xml",
         "views/responso_conversation_views.xml",
         "views/res_config_settings_views.xml",
+        "views/responso_statistics_views.xml",
         "views/responso_menus.xml",
     ],
     "demo": [

@@ -16,3 +16,4 @@ from . import test_translations
 from . import test_reply_language
 from . import test_tours
 from . import test_workflow_dry_run
+from . import test_statistics

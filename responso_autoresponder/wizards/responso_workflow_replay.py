@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 import pytz
 
 from odoo import _, api, fields, models
+from odoo.exceptions import AccessError
 from odoo.tools import SQL, format_date
 
 from ..engine.explain import ReplayItem, replay
@@ -75,6 +76,9 @@ class ResponsoWorkflowReplayWizard(models.TransientModel):
     @api.depends_context("lang")
     def _compute_result(self):
         for wizard in self:
+            if not self.env.su and wizard.company_id not in self.env.user.company_ids:
+                raise AccessError(_("You cannot replay the messages of the company %(company)s.",
+                                    company=wizard.company_id.display_name))
             started = time.perf_counter()
             spec = wizard._responso_spec()
             summary, rows = wizard._responso_replay(spec, wizard.company_id.id, max(wizard.days, 0))
