@@ -33,8 +33,10 @@ class ResponsoWorkflow(models.Model):
     @tools.ormcache("company_id")
     def _responso_compiled(self, company_id):
         """The active workflows of the company, compiled (cached until their configuration changes)."""
-        # a fixed environment: the cache is shared by every user and language
-        Workflow = self.env["responso.workflow"].sudo().with_context(lang="en_US", active_test=True)
+        # one environment for everybody (the cache is shared by every user): names in the company's language, as
+        # its managers wrote them
+        lang = self.env["res.company"].sudo().browse(company_id).partner_id.lang or "en_US"
+        Workflow = self.env["responso.workflow"].sudo().with_context(lang=lang, active_test=True)
         workflows = Workflow.search([("is_template", "=", False), ("company_id", "=", company_id)])
         workflows.condition_ids.mapped("kind")  # prefetch the lines of all workflows at once
         workflows.action_ids.mapped("sequence")
