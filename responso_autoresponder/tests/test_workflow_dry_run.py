@@ -148,7 +148,7 @@ class TestWorkflowReplay(DryRunCase):
             wizard = self.env["responso.workflow.replay.wizard"].new({
                 "workflow_id": (workflow or self.workflow).id, "workflow_values": workflow_values or {},
                 "days": days})
-            wizard.message_count  # noqa: B018 - computed while the clock is frozen
+            _count = wizard.message_count  # computed while the clock is frozen
             return wizard
 
     def test_replay_of_a_workflow_that_answers_some(self):

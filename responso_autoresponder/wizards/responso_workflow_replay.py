@@ -91,17 +91,20 @@ class ResponsoWorkflowReplayWizard(models.TransientModel):
 
     @api.model
     def _responso_replay(self, spec, company_id, days, now=None):
-        """(ReplaySummary, {message id: stored row}) of `spec` over the company's buyer messages of the last `days`
-        (by the message's date) that have a decision."""
+        """(ReplaySummary, {message id: stored row}) of `spec` over the company's buyer messages received in the last
+        `days` that have a decision."""
         now = now or fields.Datetime.now()
         since = now - timedelta(days=days)
         self.env["responso.decision"].flush_model()
+        # the buyer messages received in the period, by the time the engine judged them (in their stored facts):
+        # one sequential read of the company's decisions, no other table
+        received = SQL("(inputs -> 'facts' ->> 'received_at')::timestamptz")
         self.env.cr.execute(SQL(
-            """SELECT d.message_id, d.conversation_id, d.inputs, d.workflow_name, d.answers
-                 FROM responso_decision d
-                 JOIN mail_message m ON m.id = d.message_id
-                WHERE d.company_id = %s AND m.date >= %s AND m.date <= %s AND d.inputs IS NOT NULL
-             ORDER BY m.date, d.id""", company_id, since, now))
+            """SELECT message_id, conversation_id, inputs, workflow_name, answers
+                 FROM responso_decision
+                WHERE company_id = %s AND inputs IS NOT NULL AND %s >= %s AND %s <= %s
+             ORDER BY %s, id""", company_id, received, pytz.utc.localize(since), received, pytz.utc.localize(now),
+            received))
         rows = self.env.cr.fetchall()
         labels = self._responso_label_index()
         calendars = _Calendars(self.env, pytz.utc.localize(since - timedelta(days=2)),

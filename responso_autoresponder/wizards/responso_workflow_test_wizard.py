@@ -39,10 +39,10 @@ class ResponsoWorkflowTestWizard(models.TransientModel):
                "('responso_kind', '=', 'buyer')]",
         help="Its text, and its automatic-message signals, are tested; the conversation's latest by default.")
     body = fields.Text("Message", compute="_compute_body", store=True, readonly=False)
-    source_id = fields.Many2one("responso.source", string="Source",
+    source_id = fields.Many2one("responso.source",
                                 default=lambda self: self.env.ref("responso_autoresponder.source_email",
                                                                   raise_if_not_found=False))
-    account_id = fields.Many2one("responso.account", string="Account")
+    account_id = fields.Many2one("responso.account")
     received_at = fields.Datetime("Received On", default=fields.Datetime.now, required=True,
                                   help="The message is judged as if it arrived then.")
     buyer_lang = fields.Selection(_lang_get, string="Buyer's Language",
