@@ -1,5 +1,5 @@
 from odoo import Command
-from odoo.tests import freeze_time, tagged
+from odoo.tests import HttpCase, freeze_time, new_test_user, tagged
 
 from odoo.addons.mail.tests.common import mail_new_test_user
 from odoo.addons.responso_autoresponder.wizards.responso_workflow_replay import replay_benchmark
@@ -203,3 +203,27 @@ class TestWorkflowReplay(DryRunCase):
             wizard = self.env["responso.workflow.replay.wizard"].with_user(agent).new(
                 {"workflow_id": self.workflow.id, "days": 7})
             self.assertEqual(wizard.message_count, 4)
+
+
+@tagged("post_install", "-at_install", "is_tour")
+class TestDryRunTour(HttpCase):
+    """In Chromium: Test runs the workflow as the form shows it, and nothing is saved."""
+
+    def test_test_button_takes_unsaved_changes(self):
+        manager = new_test_user(self.env, login="responso_dry_run_manager", name="Dry Run Manager",
+                                groups="base.group_user,responso_autoresponder.group_responso_manager")
+        self.env["responso.workflow"].with_context(active_test=False).search([("is_template", "=", False)]).unlink()
+        workflow = self.env["responso.workflow"].create({
+            "name": "Amazon only", "description": "Answers Amazon buyers", "company_id": self.env.company.id,
+            "interval_minutes": 0,
+            "condition_ids": [Command.create({"kind": "source", "source_ids": [
+                Command.set(self.env.ref("responso_autoresponder.source_amazon").ids)]}),
+                Command.create({"kind": "delay", "delay_amount": 10})],
+            "action_ids": [Command.create({"body_html": "<p>We answer within 24 hours.</p>"})]})
+        counts = (self.env["responso.decision"].search_count([]), self.env["responso.reply"].search_count([]))
+        self.start_tour(f"/odoo/action-responso_autoresponder.responso_workflow_action/{workflow.id}",
+                        "responso_dry_run_unsaved", login=manager.login, timeout=240)
+        workflow.invalidate_recordset()
+        self.assertEqual(workflow.condition_ids.mapped("kind"), ["source", "delay"], "nothing saved")
+        self.assertEqual((self.env["responso.decision"].search_count([]),
+                          self.env["responso.reply"].search_count([])), counts, "nothing stored")
