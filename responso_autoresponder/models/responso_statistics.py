@@ -66,7 +66,9 @@ class ResponsoStatistics(models.Model):
 
     def init(self):
         tools.drop_view_if_exists(self.env.cr, self._table)
-        # each branch reads its own tables (no CTE): filters on the view (a date range, a workflow) reach them
+        # each branch reads its own tables (no CTE, no window function): filters on the view (a date range, a
+        # workflow) reach them. Ids: a buyer message's id × 4, a reply's × 4 + 1, a skipped workflow's
+        # (decision id × 1024 + its place in the list) × 4 + 2
         buyer = SQL(
             """mail_message b
           LEFT JOIN responso_decision d ON d.message_id = b.id
@@ -74,8 +76,9 @@ class ResponsoStatistics(models.Model):
         company = SQL("COALESCE(d.company_id, b.record_company_id, a.company_id)")
         self.env.cr.execute(SQL(
             """CREATE OR REPLACE VIEW %(view)s AS (
-                 SELECT row_number() OVER () AS id, events.* FROM (
-                     SELECT b.date::date AS date, 'message' AS kind, d.workflow_id, b.responso_source_id AS source_id,
+                 SELECT events.* FROM (
+                     SELECT b.id::bigint * 4 AS id, b.date::date AS date, 'message' AS kind, d.workflow_id,
+                            b.responso_source_id AS source_id,
                             b.responso_account_id AS account_id, %(company)s AS company_id,
                             CASE WHEN d.id IS NULL OR d.answers THEN NULL
                                  WHEN d.reason_code IN %(known)s THEN d.reason_code ELSE 'other' END AS reason,
@@ -95,17 +98,18 @@ class ResponsoStatistics(models.Model):
                        ) AS human
                       WHERE b.responso_kind = 'buyer'
                      UNION ALL
-                     SELECT b.date::date, 'skipped', w.id, b.responso_source_id, b.responso_account_id, %(company)s,
+                     SELECT (d.id::bigint * 1024 + skipped.position) * 4 + 2, b.date::date, 'skipped', w.id,
+                            b.responso_source_id, b.responso_account_id, %(company)s,
                             'already_answered', 0, 0, 1, 0, 0, 0, 0, 0, NULL
                        FROM %(buyer)s
                        CROSS JOIN LATERAL jsonb_array_elements_text(
                            CASE WHEN jsonb_typeof(d.skipped_workflow_ids) = 'array' THEN d.skipped_workflow_ids
-                                ELSE '[]'::jsonb END) AS skipped(workflow_id)
+                                ELSE '[]'::jsonb END) WITH ORDINALITY AS skipped(workflow_id, position)
                        JOIN responso_workflow w ON w.id = skipped.workflow_id::int
                       WHERE b.responso_kind = 'buyer' AND d.skipped_workflow_ids IS NOT NULL
                      UNION ALL
-                     SELECT COALESCE(r.sent_at, r.send_at)::date, 'reply', r.workflow_id, m.responso_source_id,
-                            r.account_id, r.company_id, NULL, 0, 0, 0,
+                     SELECT r.id::bigint * 4 + 1, COALESCE(r.sent_at, r.send_at)::date, 'reply', r.workflow_id,
+                            m.responso_source_id, r.account_id, r.company_id, NULL, 0, 0, 0,
                             CASE WHEN r.state = 'sent' THEN 1 ELSE 0 END,
                             CASE WHEN r.state = 'failed' THEN 1 ELSE 0 END,
                             CASE WHEN r.state = 'cancelled' THEN 1 ELSE 0 END,

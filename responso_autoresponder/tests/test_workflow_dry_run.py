@@ -190,6 +190,11 @@ class TestWorkflowReplay(DryRunCase):
         self.assertEqual(wizard.answered_count, 1)
         self.assertIn("Replay buyer 0", wizard.answered_html)
 
+    def test_an_incomplete_new_workflow_says_why(self):
+        wizard = self.env["responso.workflow.replay.wizard"].new({"workflow_values": {"name": "Draft", "tz": False}})
+        self.assertEqual(wizard.message_count, 0)
+        self.assertIn("cannot be replayed yet", wizard.per_day_html)
+
     def test_replay_benchmark_helper(self):
         with freeze_time(warsaw(2026, 12, 7, 12, 0)):
             result = replay_benchmark(self.env, self.workflow, days=7)

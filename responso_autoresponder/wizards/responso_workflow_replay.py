@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 import pytz
 
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, format_date
 
 from ..engine.explain import ReplayItem, replay
@@ -80,7 +80,15 @@ class ResponsoWorkflowReplayWizard(models.TransientModel):
                 raise AccessError(_("You cannot replay the messages of the company %(company)s.",
                                     company=wizard.company_id.display_name))
             started = time.perf_counter()
-            spec = wizard._responso_spec()
+            try:
+                spec = wizard._responso_spec()
+            except (UserError, ValueError) as exc:  # an unsaved workflow not complete yet (no timezone…)
+                wizard.update({"message_count": 0, "answered_count": 0, "not_answered_count": 0, "reply_count": 0,
+                               "duration": 0.0, "reasons_html": False, "answered_html": False,
+                               "not_answered_html": False,
+                               "per_day_html": wizard._responso_cells([(_(
+                                   "The workflow cannot be replayed yet: %(error)s", error=exc),)])})
+                continue
             summary, rows = wizard._responso_replay(spec, wizard.company_id.id, max(wizard.days, 0))
             wizard.duration = time.perf_counter() - started
             wizard.message_count = summary.total

@@ -2,7 +2,10 @@ from dataclasses import replace
 
 from markupsafe import Markup, escape
 
-from odoo import api, fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+from ..engine import UnknownTimezone, check_timezone
 
 
 def _origin_id(value):
@@ -60,6 +63,10 @@ class ResponsoWorkflowDryRun(models.AbstractModel):
                     calendar=_origin_id(condition.calendar) if condition.calendar else None,
                     labels={_origin_id(key): label for key, label in condition.labels.items()})
             for condition in spec.conditions)
+        try:
+            check_timezone(spec.tz)  # an unsaved workflow may have none yet
+        except UnknownTimezone:
+            raise UserError(_("Unknown timezone “%(tz)s”.", tz=spec.tz or "")) from None
         return replace(spec, id=workflow._origin.id or 0, conditions=conditions)
 
     @api.model
