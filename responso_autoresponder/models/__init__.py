@@ -31,3 +31,4 @@ from . import responso_workflow_cache
 from . import responso_conversation_tag
 from . import responso_conversation_category
 from . import responso_autoresponder_actions
+from . import responso_statistics

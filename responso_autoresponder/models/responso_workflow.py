@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import SQL, html2plaintext
@@ -40,6 +42,11 @@ class ResponsoWorkflow(models.Model):
     sent_count = fields.Integer("Sent", compute="_compute_stats")
     skipped_count = fields.Integer("Skipped", compute="_compute_stats")
     last_triggered = fields.Datetime(compute="_compute_stats")
+    sent_30_count = fields.Integer("Sent (30 days)", compute="_compute_stats_30",
+                                   help="Automatic replies sent in the last 30 days.")
+    skipped_30_count = fields.Integer("Skipped (30 days)", compute="_compute_stats_30",
+                                      help="Buyer messages of the last 30 days this workflow matched without answering "
+                                           "(another workflow answered, throttling, a cap).")
     condition_summary = fields.Text(compute="_compute_condition_summary")
     content_warnings = fields.Text(compute="_compute_content_warnings",
                                    help="What the marketplaces this workflow answers on may refuse in its messages.")
@@ -157,6 +164,28 @@ class ResponsoWorkflow(models.Model):
             stopped = chosen.get((workflow, False), (0, False))[0]
             workflow.skipped_count = stopped + skipped_after.get(workflow.id, 0)
             workflow.last_triggered = chosen.get((workflow, True), (0, False))[1]
+
+    def _compute_stats_30(self):
+        """The Sent and Skipped counters over the last 30 days (as the statistics count them)."""
+        ids = [workflow.id for workflow in self if workflow.id]
+        since = fields.Datetime.now() - timedelta(days=30)
+        sent = dict(self.env["responso.reply"].sudo()._read_group(
+            [("workflow_id", "in", ids), ("state", "=", "sent"), ("sent_at", ">=", since)],
+            ["workflow_id"], ["__count"]))
+        stopped = dict(self.env["responso.decision"].sudo()._read_group(
+            [("workflow_id", "in", ids), ("answers", "=", False), ("create_date", ">=", since)],
+            ["workflow_id"], ["__count"]))
+        skipped_after = {}
+        if ids:
+            self.env["responso.decision"].flush_model(["skipped_workflow_ids"])
+            self.env.cr.execute(SQL(
+                """SELECT w.id, (SELECT count(*) FROM responso_decision d
+                                  WHERE d.skipped_workflow_ids @> jsonb_build_array(w.id) AND d.create_date >= %s)
+                     FROM unnest(%s::int[]) AS w(id)""", since, ids))
+            skipped_after = dict(self.env.cr.fetchall())
+        for workflow in self:
+            workflow.sent_30_count = sent.get(workflow, 0)
+            workflow.skipped_30_count = stopped.get(workflow, 0) + skipped_after.get(workflow.id, 0)
 
     # ------------------------------------------------------------------
     # Constraints

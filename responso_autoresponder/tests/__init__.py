@@ -22,3 +22,5 @@ from . import test_reply_language
 from . import test_tours
 from . import test_response_clock
 from . import test_public_holidays
+from . import test_workflow_dry_run
+from . import test_statistics
