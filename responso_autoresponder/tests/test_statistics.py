@@ -38,7 +38,8 @@ class TestStatistics(ResponsoCase):
         # b: Everything answers in 10 minutes, an agent answers first: cancelled, answered by a person in time
         self._post_buyer(self.conv_amazon, "Is it in stock?", at=TUESDAY)
         with freeze_time(TUESDAY + timedelta(minutes=5)):
-            self.conv_amazon.message_post(body="Yes, it is.", message_type="comment", subtype_xmlid="mail.mt_comment")
+            self.conv_amazon.with_user(self.agent).message_post(
+                body="Yes, it is.", message_type="comment", subtype_xmlid="mail.mt_comment")
         # c: Everything answers a buyer without an e-mail address: failed
         self._post_buyer(self.conv_no_email, "Hello there", at=TUESDAY)
         # e: twenty minutes after a, Allegro is throttled (and Everything skipped again)

@@ -94,6 +94,7 @@ class ResponsoWorkflowTestWizard(models.TransientModel):
             id=message.id if self.mode == "conversation" and message else 0,
             body=plaintext2html(self.body or ""), subject=message.subject or "" if message else "",
             message_type="comment", date=moment.replace(tzinfo=None),
+            email_from=message.email_from or "" if message else "", author_id=message.author_id if message else None,
             responso_auto_signal=message.responso_auto_signal if message else False,
             responso_auto_strength=message.responso_auto_strength if message else False)
 
@@ -106,10 +107,11 @@ class ResponsoWorkflowTestWizard(models.TransientModel):
         limits = record._responso_limits()
         if self.mode == "conversation":
             horizon = history_horizon(WorkflowIndex([spec]), limits, moment)
-            history, first = record._responso_history(message, account, moment, horizon)
+            history, thread_facts = record._responso_history(message, account, moment, horizon)
         else:
-            history, first = History(account_paused=account.responso_paused), self.is_first_message
-        facts = replace(facts, is_first_message=first,
+            history = History(account_paused=account.responso_paused)
+            thread_facts = {"is_first_message": self.is_first_message, "is_new_conversation": True}
+        facts = replace(facts, **thread_facts,
                         working_time=record._responso_working_time(spec.working_time_keys(), moment))
         return explain(spec, facts, moment, history, limits), message
 
