@@ -26,6 +26,25 @@ class ResponsoAccount(models.Model):
                                   help="Messages newer than this are fetched at the next poll.")
     last_poll_at = fields.Datetime("Last Successful Poll", copy=False, readonly=True)
     last_error = fields.Text(copy=False, readonly=True)
+    responso_error_notified_at = fields.Datetime(
+        "Managers Told of an Error", copy=False, readonly=True,
+        help="When the managers were last told that the autoresponder failed on a message of this account.")
+
+    def _responso_notify_error(self, text):
+        """Tell the account's managers (Discuss inbox) that the autoresponder failed; at most one note per hour
+        and account: the decision log keeps every failed message."""
+        self.ensure_one()
+        account = self.sudo()
+        author = self.env.ref("responso_autoresponder.partner_autoresponder")
+        now = fields.Datetime.now()
+        if account.responso_error_notified_at and account.responso_error_notified_at > now - timedelta(hours=1):
+            return
+        account.responso_error_notified_at = now
+        managers = self.env.ref("responso_autoresponder.group_responso_manager").users.filtered(
+            lambda user: account.company_id in user.company_ids)
+        account.with_context(mail_notify_author=True).message_post(
+            body=text, author_id=author.id, email_from=account.company_id.email_formatted or None,
+            partner_ids=managers.partner_id.ids, message_type="comment", subtype_xmlid="mail.mt_comment")
 
     def action_poll_now(self):
         for account in self:

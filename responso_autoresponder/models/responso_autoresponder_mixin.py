@@ -6,6 +6,7 @@ import pytz
 from psycopg2 import errors as pg_errors
 
 from odoo import fields, models
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import SQL, email_normalize, html2plaintext
 
 from ..engine import MessageFacts, Reason
@@ -100,7 +101,7 @@ class ResponsoAutoresponderMixin(models.AbstractModel):
     def _message_post_after_hook(self, message, msg_values):
         res = super()._message_post_after_hook(message, msg_values)
         if msg_values.get("responso_kind") == "buyer":
-            self._responso_handle_buyer_message(message, msg_values)
+            self._responso_handle_buyer_message_safely(message, msg_values)
         elif self.responso_hold_reason and self._responso_is_agent_answer(msg_values):
             self.responso_hold_reason = False  # a person took over: the autoresponder may answer again later
         return res
@@ -127,6 +128,41 @@ class ResponsoAutoresponderMixin(models.AbstractModel):
             return msg_values["author_id"] == buyer.id
         email = email_normalize(msg_values.get("email_from") or "")
         return bool(email) and email == buyer.email_normalized
+
+    def _responso_handle_buyer_message_safely(self, message, msg_values):
+        """The autoresponder's work on a buyer message, in a savepoint: whatever goes wrong in it (a bug, a broken
+        setting), the buyer's message stays stored, the decision log says "autoresponder error: …" and the
+        account's managers are told. Concurrency errors are re-raised: Odoo retries the whole transaction."""
+        try:
+            with self.env.cr.savepoint():
+                self._responso_handle_buyer_message(message, msg_values)
+        except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+            raise
+        except Exception as exc:  # noqa: BLE001 -- the buyer's message must never be lost to the autoresponder
+            _logger.exception("Autoresponder error on buyer message %s (%s #%s); the message is stored",
+                              message.id, self._name, self.id)
+            self._responso_record_error(message, exc)
+
+    def _responso_record_error(self, message, exc):
+        """The decision row of a message the autoresponder failed on, and a note to the account's managers."""
+        error = ("%s: %s" % (type(exc).__name__, exc))[:500]
+        try:
+            with self.env.cr.savepoint():
+                company = self._responso_company()
+                self.env["responso.decision"].sudo().create({
+                    "message_id": message.id, "res_model": self._name, "res_id": self.id,
+                    "conversation_id": self.id if self._name == "responso.conversation" else False,
+                    "company_id": company.id, "answers": False, "reason_code": "error",
+                    "reason_params": {"error": error}})
+                account = self._responso_account().sudo()
+                if account:
+                    account._responso_notify_error(
+                        self.with_context(lang=company.partner_id.lang or self.env.lang).env._(
+                            "The autoresponder failed on a buyer message of %(record)s (message %(message)s), "
+                            "which is stored but was not answered automatically: %(error)s",
+                            record=self.display_name, message=message.id, error=error))
+        except Exception:  # noqa: BLE001 -- logged; the buyer's message is still stored
+            _logger.exception("Could not record the autoresponder error on buyer message %s", message.id)
 
     def _responso_handle_buyer_message(self, message, msg_values):
         """Decide on a buyer message and store the outcome: a constant number of queries whatever the number of
@@ -189,11 +225,21 @@ class ResponsoAutoresponderMixin(models.AbstractModel):
         return held_params.get("reason") or ""
 
     def _responso_limits(self):
+        """The caps of Settings > Autoresponder; a value that is not an integer ≥ 0 (set by hand in the system
+        parameters) falls back to the default, with a warning in the log."""
         params = self.env["ir.config_parameter"].sudo()
-        return Limits(
-            conversation_per_day=int(params.get_param("responso_autoresponder.cap_conversation_day", 3)),
-            account_per_hour=int(params.get_param("responso_autoresponder.cap_account_hour", 100)),
-        )
+        caps = {}
+        for name, key, default in (("conversation_per_day", "responso_autoresponder.cap_conversation_day", 3),
+                                   ("account_per_hour", "responso_autoresponder.cap_account_hour", 100)):
+            raw = params.get_param(key, default)
+            try:
+                caps[name] = int(str(raw).strip())
+                if caps[name] < 0:
+                    raise ValueError(raw)
+            except (TypeError, ValueError):
+                _logger.warning("System parameter %s is %r, not an integer >= 0: using %s", key, raw, default)
+                caps[name] = default
+        return Limits(**caps)
 
     def _responso_history(self, message, account, now, horizon):
         """(History, whether this is the buyer's first message to the account), in one query. Every part is

@@ -48,7 +48,7 @@ class ResponsoWorkflowCondition(models.Model):
     time_from = fields.Float("From", default=18.0, help="Local time in the workflow's timezone.")
     time_to = fields.Float("To", default=10.0, help="May be earlier than From: the window then crosses midnight.")
     calendar_id = fields.Many2one(
-        "resource.calendar", string="Working Hours", check_company=True,
+        "resource.calendar", string="Working Hours", check_company=True, ondelete="restrict",
         compute="_compute_calendar_id", store=True, readonly=False)
     delay_amount = fields.Integer("Delay", default=5)
     delay_unit = fields.Selection([("minutes", "minutes"), ("hours", "hours")], default="minutes", required=True)

@@ -15,3 +15,4 @@ from . import test_agents
 from . import test_translations
 from . import test_reply_language
 from . import test_tours
+from . import test_resilience
