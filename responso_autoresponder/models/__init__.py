@@ -24,3 +24,4 @@ from . import responso_decision
 from . import responso_reply
 from . import responso_workflow_snapshot
 from . import responso_workflow_cache
+from . import responso_account_pacing
