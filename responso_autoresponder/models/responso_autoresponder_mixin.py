@@ -132,8 +132,11 @@ class ResponsoAutoresponderMixin(models.AbstractModel):
     def _responso_handle_buyer_message_safely(self, message, msg_values):
         """The autoresponder's work on a buyer message, in a savepoint: whatever goes wrong in it (a bug, a broken
         setting), the buyer's message stays stored, the decision log says "autoresponder error: …" and the
-        account's managers are told. Concurrency errors are re-raised: Odoo retries the whole transaction."""
+        account's managers are told. Concurrency errors are re-raised: Odoo retries the whole transaction. A company
+        without workflows costs nothing more (no savepoint)."""
         try:
+            if not len(self.env["responso.workflow"]._responso_compiled(self._responso_company().id).index):
+                return
             with self.env.cr.savepoint():
                 self._responso_handle_buyer_message(message, msg_values)
         except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
