@@ -108,7 +108,8 @@ def main():
     marketplaces = FakeMarketplaces(args.login)
     server = control_server(marketplaces)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    print(json.dumps({"control": "http://127.0.0.1:%d" % server.server_address[1]}), flush=True)
+    sys.stdout.write(json.dumps({"control": "http://127.0.0.1:%d" % server.server_address[1]}) + "\n")
+    sys.stdout.flush()
     while _alive(args.watch_pid):
         time.sleep(1)
     server.shutdown()
