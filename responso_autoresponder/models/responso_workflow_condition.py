@@ -54,7 +54,7 @@ class ResponsoWorkflowCondition(models.Model):
     delay_unit = fields.Selection([("minutes", "minutes"), ("hours", "hours")], default="minutes", required=True)
     summary = fields.Char(compute="_compute_summary")
     # display only: the condition as the seed shows it (type, then its operator, then its values)
-    operator_label = fields.Char("Operator Label", compute="_compute_display_labels")
+    operator_label = fields.Char(compute="_compute_display_labels")
     values_label = fields.Text("Values", compute="_compute_display_labels")
 
     @api.depends("kind", "operator", "range_operator", "source_ids", "account_ids", "integration_ids",
