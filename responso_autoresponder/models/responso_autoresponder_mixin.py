@@ -137,8 +137,16 @@ class ResponsoAutoresponderMixin(models.AbstractModel):
         try:
             if not len(self.env["responso.workflow"]._responso_compiled(self._responso_company().id).index):
                 return
-            with self.env.cr.savepoint():
-                self._responso_handle_buyer_message(message, msg_values)
+            # the ORM's pending writes go to the database first; precommit hooks (tracking) are left for the
+            # commit, as without a savepoint
+            self.env.flush_all()
+            with self.env.cr.savepoint(flush=False):
+                try:
+                    self._responso_handle_buyer_message(message, msg_values)
+                    self.env.flush_all()  # a write refused by the database fails here, inside the savepoint
+                except Exception:
+                    self.env.transaction.clear()  # forget in the cache what the savepoint rolls back
+                    raise
         except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
             raise
         except Exception as exc:  # noqa: BLE001 -- the buyer's message must never be lost to the autoresponder
