@@ -91,6 +91,13 @@ def control_server(marketplaces):
 
 
 def _alive(pid):
+    """Whether the process runs (a zombie, dead but not yet reaped by its parent, does not)."""
+    if os.path.isdir("/proc/self"):
+        try:
+            with open("/proc/%d/stat" % pid) as fh:
+                return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+        except OSError:
+            return False
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -88,7 +88,10 @@ def _start_or_find(env):
         watch = os.getppid() if config["workers"] else os.getpid()
         process = subprocess.Popen(  # noqa: S603 -- our own script, fixed arguments
             [sys.executable, serve.__file__, "--watch-pid", str(watch), "--login", DEMO_LOGIN],
-            stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, start_new_session=True, text=True)
+            # nothing of ours inherited but the pipe it answers on: a test runner reading this server's output must
+            # see its end when the server stops
+            stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, stderr=subprocess.DEVNULL, close_fds=True,
+            start_new_session=True, text=True)
         control = json.loads(process.stdout.readline())["control"]
         process.stdout.close()
         cr.execute(SQL(
