@@ -112,13 +112,18 @@ class ResponsoAccount(models.Model):
             return 0, 0, 0
         finally:
             client.close()
-        processed = stored = 0
+        # messages up to the cursor (the overlap, mostly stored already) do not count toward the batch: each step
+        # stores messages past the cursor and moves it, so a burst inside the overlap cannot keep a poll going round
+        old_cursor = account.poll_cursor
+        processed = counted = stored = 0
         for message in messages:
-            if processed >= POLL_BATCH or (processed and time.monotonic() - started > POLL_STEP_SECONDS):
+            counts = not old_cursor or message.created_at.astimezone(pytz.utc).replace(tzinfo=None) > old_cursor
+            if counts and (counted >= POLL_BATCH or (counted and time.monotonic() - started > POLL_STEP_SECONDS)):
                 break
             result = account._responso_store_incoming(message, defer_attachments=True)
             stored += bool(result)
             processed += 1
+            counted += counts
         values = {"last_poll_at": fields.Datetime.now(), "last_error": False}
         newest = processed and messages[processed - 1].created_at.astimezone(pytz.utc).replace(tzinfo=None)
         if newest and (not account.poll_cursor or newest > account.poll_cursor):

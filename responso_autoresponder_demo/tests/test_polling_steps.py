@@ -120,3 +120,16 @@ class TestFirstPollInSteps(ResponsoCase):
             if self._run_polling_job() == CompletionStatus.FULLY_DONE:
                 break
         self.assertEqual(self._stored(), 30 * PER_THREAD, "resumed where it stopped, nothing twice")
+
+    def test_a_burst_inside_the_overlap_does_not_keep_the_poll_going(self):
+        """More messages than a step stores, all within the 10-minute overlap and already stored: the next poll
+        skips them without counting them, and ends."""
+        at = datetime.now(pytz.utc) - timedelta(minutes=2)
+        thread = self.fake.add_thread(interlocutor="burst")
+        for number in range(polling.POLL_BATCH + 20):
+            self.fake.add_message(thread, "Burst %d" % number, at=at)
+        self.account._responso_poll()
+        self.assertEqual(self._stored(), polling.POLL_BATCH + 20)
+        self.assertEqual(self.account._responso_poll_steps(max_steps=3), (polling.POLL_BATCH + 20, 0),
+                         "one step goes through the overlap, and nothing is left")
+        self.assertEqual(self._stored(), polling.POLL_BATCH + 20)
