@@ -134,7 +134,9 @@ def setup(rpc):
         "name": "Load Allegro (demo marketplace)", "integration_id": ref("responso_autoresponder.integration_allegro"),
         "company_id": company, "api_environment": "demo", "api_login": "myshop-demo"})
     cron = rpc.model("responso.account", "read", [allegro], ["poll_cron_id"])[0]["poll_cron_id"][0]
-    rpc.model("ir.cron", "write", [cron], {"interval_number": 1, "interval_type": "minutes"})
+    # the job may be running already (a new job is due at once): Odoo refuses to modify it meanwhile
+    with_retries(lambda: rpc.model("ir.cron", "write", [cron], {"interval_number": 1, "interval_type": "minutes"}),
+                 "polling job every minute", attempts=60)
     return conversations, allegro, cron
 
 
@@ -222,7 +224,8 @@ def run(odoo_argv, options, db, workdir):
                 urllib.request.urlopen(urllib.request.Request(  # noqa: S310 -- loopback only
                     control + "/call", json.dumps(request).encode(), {"Content-Type": "application/json"}),
                     timeout=10).read()
-        rpc.model("ir.cron", "write", [cron], {"nextcall": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())})
+        with_retries(lambda: rpc.model("ir.cron", "write", [cron], {
+            "nextcall": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())}), "polling job now", attempts=60)
 
         progress, errors, killed = [], [], None
         clients = [threading.Thread(target=post_messages, args=(port, dbname, conversations, n, progress, errors),
