@@ -136,7 +136,7 @@ def setup(rpc):
     cron = rpc.model("responso.account", "read", [allegro], ["poll_cron_id"])[0]["poll_cron_id"][0]
     # the job may be running already (a new job is due at once): Odoo refuses to modify it meanwhile
     with_retries(lambda: rpc.model("ir.cron", "write", [cron], {"interval_number": 1, "interval_type": "minutes"}),
-                 "polling job every minute", attempts=60)
+                 "polling job every minute", attempts=20)
     return conversations, allegro, cron
 
 
@@ -225,7 +225,7 @@ def run(odoo_argv, options, db, workdir):
                     control + "/call", json.dumps(request).encode(), {"Content-Type": "application/json"}),
                     timeout=10).read()
         with_retries(lambda: rpc.model("ir.cron", "write", [cron], {
-            "nextcall": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())}), "polling job now", attempts=60)
+            "nextcall": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())}), "polling job now", attempts=20)
 
         progress, errors, killed = [], [], None
         clients = [threading.Thread(target=post_messages, args=(port, dbname, conversations, n, progress, errors),
