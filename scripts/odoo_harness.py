@@ -341,6 +341,16 @@ def cmd_test(args):
             passed, failed = 0, 1
         counts["odoo"] = (passed, failed)
         status |= failed > 0 or passed == 0
+        if os.environ.get("RESPONSO_SKIP_LOAD"):
+            print("== load suite: SKIPPED ($RESPONSO_SKIP_LOAD is set)")
+        else:
+            print("== load suite (loadtests/load_suite.py: --workers 2, 500 buyer messages, kill -9)", flush=True)
+            sys.path.insert(0, os.path.join(REPO, "loadtests"))
+            import load_suite
+
+            load_ok = load_suite.run_with_postgres(odoo_argv, read_rc_options(), workdir)
+            counts["load"] = (1, 0) if load_ok else (0, 1)
+            status |= not load_ok
 
     print("== counts")
     print("lint: " + ", ".join(f"{name} {'FAILED' if bad else 'ok'}" for name, bad in lint.items()))

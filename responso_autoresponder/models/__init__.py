@@ -17,6 +17,7 @@ from . import responso_account_intake
 from . import responso_account_sending
 from . import responso_account_clock
 from . import responso_autoresponder_mixin
+from . import responso_autoresponder_mixin_facts
 from . import responso_autoresponder_mixin_replies
 from . import responso_conversation
 from . import responso_conversation_clock
@@ -32,3 +33,4 @@ from . import responso_conversation_tag
 from . import responso_conversation_category
 from . import responso_autoresponder_actions
 from . import responso_statistics
+from . import responso_account_pacing

@@ -1,4 +1,5 @@
-from odoo import api, fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
 
 
 class ResConfigSettings(models.TransientModel):
@@ -14,6 +15,12 @@ class ResConfigSettings(models.TransientModel):
     responso_cap_account_hour = fields.Integer(
         "Automatic replies per account in 1 h", default=100,
         config_parameter="responso_autoresponder.cap_account_hour")
+
+    @api.constrains("responso_cap_conversation_day", "responso_cap_account_hour")
+    def _check_responso_caps(self):
+        for settings in self:
+            if settings.responso_cap_conversation_day < 0 or settings.responso_cap_account_hour < 0:
+                raise ValidationError(_("The caps on automatic replies are whole numbers, 0 or more."))
 
     @api.depends("company_id", "responso_tz")
     @api.depends_context("tz", "uid")

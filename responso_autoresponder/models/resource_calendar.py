@@ -2,7 +2,8 @@ from datetime import timedelta
 
 import pytz
 
-from odoo import models
+from odoo import _, api, models
+from odoo.exceptions import UserError
 
 
 class ResourceCalendar(models.Model):
@@ -15,3 +16,15 @@ class ResourceCalendar(models.Model):
         intervals = self._work_intervals_batch(
             moment - timedelta(hours=1), moment + timedelta(hours=1), tz=pytz.timezone(tz_name))[False]
         return any(start <= moment < stop for start, stop, _meta in intervals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_responso_workflow(self):
+        """A working-hours condition needs its calendar: deleting one that a workflow uses is refused, with the
+        workflows named (archive the calendar, or change the conditions first)."""
+        conditions = self.env["responso.workflow.condition"].sudo().with_context(active_test=False).search(
+            [("calendar_id", "in", self.ids)])
+        if conditions:
+            names = ", ".join(sorted(set(conditions.workflow_id.mapped("display_name"))))
+            raise UserError(_("These working hours are used by the automated workflows %(workflows)s: change "
+                              "their working-hours conditions before deleting them, or archive the working hours "
+                              "instead.", workflows=names))

@@ -6,7 +6,7 @@ import pytz
 from markupsafe import Markup
 from psycopg2 import errors as pg_errors
 
-from odoo import _, models
+from odoo import Command, _, models
 from odoo.tools import plaintext2html
 
 from ..connectors.http import MarketplaceError, PermanentError, scrub
@@ -29,9 +29,12 @@ SOURCE_OF_CHANNEL = {
 class ResponsoAccount(models.Model):
     _inherit = "responso.account"
 
-    def _responso_store_incoming(self, message, client=None):
+    def _responso_store_incoming(self, message, client=None, defer_attachments=False):
         """One fetched message into its conversation: the buyer's as a buyer message (evaluated by the
-        autoresponder), anyone else's (ours, the marketplace's) as a note that is never evaluated."""
+        autoresponder), anyone else's (ours, the marketplace's) as a note that is never evaluated.
+
+        `defer_attachments`: no download now; the message links its files and they are queued for a later step
+        (`_responso_download_pending`), so a poll's transaction never waits on attachments."""
         source = self.env.ref(SOURCE_OF_CHANNEL[message.channel])
         Message = self.env["mail.message"].sudo()
         domain = [("responso_source_id", "=", source.id), ("responso_account_id", "=", self.id),
@@ -52,10 +55,17 @@ class ResponsoAccount(models.Model):
                 "buyer_id": self._responso_buyer_partner(message.author_login).id,
                 "order_ref": message.order_ref or False, "company_id": self.company_id.id,
             })
-        body, files = self._responso_incoming_body(message, client)
+        body, files = self._responso_incoming_body(message, None if defer_attachments else client)
+        stored = self._responso_post_incoming(conversation, message, signal, source, body, files, domain)
+        if defer_attachments and stored:
+            self._responso_queue_attachments(stored, message)
+        return stored
+
+    def _responso_post_incoming(self, conversation, message, signal, source, body, files, domain):
         date = message.created_at.astimezone(pytz.utc).replace(tzinfo=None)
         # files from buyers get Odoo's rules for untrusted uploads: HTML, SVG and XML are stored as plain text
         conversation = conversation.with_context(attachments_mime_plainxml=True)
+        Message = self.env["mail.message"].sudo()
         if signal is None:
             return conversation.responso_post_buyer_message(body, external_id=message.external_id, date=date,
                                                             attachments=files or None)
@@ -91,6 +101,40 @@ class ResponsoAccount(models.Model):
             return author.get("role") == "SELLER" or same
         return same
 
+    def _responso_queue_attachments(self, stored, message):
+        """Queue the files of a stored message for a later download (links stay in its body meanwhile)."""
+        queued = [[stored.id, attachment[0] or attachment[1].rsplit("/", 1)[-1], attachment[1]]
+                  for attachment in message.attachments
+                  if not getattr(attachment, "withheld", False)  # unsafe or expired: never fetched
+                  and str(attachment[1] or "").startswith(("https://", "http://"))]
+        if queued:
+            account = self.sudo()
+            account.poll_pending_attachments = (account.poll_pending_attachments or []) + queued
+
+    def _responso_download_pending(self, client, limit):
+        """Download up to `limit` queued attachments into their messages; the number handled. A file already there
+        is skipped (a retried step); one that cannot be downloaded stays linked in the message."""
+        account = self.sudo()
+        pending = list(account.poll_pending_attachments or [])
+        if not pending:
+            return 0
+        batch, rest = pending[:limit], pending[limit:]
+        for message_id, name, url in batch:
+            message = self.env["mail.message"].sudo().browse(message_id).exists()
+            if not message or name in message.attachment_ids.mapped("name"):
+                continue
+            try:
+                data = client.download_attachment(url)
+            except MarketplaceError as exc:  # kept on the marketplace: the body links it
+                _logger.info("Attachment %s of %s not downloaded: %s", scrub(url), self.name, exc)
+                continue
+            # files from buyers get Odoo's rules for untrusted uploads: HTML, SVG and XML are stored as plain text
+            attachment = self.env["ir.attachment"].sudo().with_context(attachments_mime_plainxml=True).create({
+                "name": name, "raw": data, "res_model": message.model, "res_id": message.res_id})
+            message.attachment_ids = [Command.link(attachment.id)]
+        account.poll_pending_attachments = rest or False
+        return len(batch)
+
     def _responso_buyer_partner(self, login):
         """The buyer behind a marketplace login (no e-mail address: the marketplace relays messages)."""
         Partner = self.env["res.partner"].sudo()
@@ -114,10 +158,11 @@ class ResponsoAccount(models.Model):
                 continue
             try:
                 if client is None:
-                    raise PermanentError("no client to download with")
+                    raise PermanentError("downloaded later, or not at all")
                 files.append((name or url.rsplit("/", 1)[-1], client.download_attachment(url)))
             except MarketplaceError as exc:  # kept on the marketplace: link it
-                _logger.info("Attachment %s of %s not downloaded: %s", scrub(url), self.name, exc)
+                if client is not None:
+                    _logger.info("Attachment %s of %s not downloaded: %s", scrub(url), self.name, exc)
                 links.append(Markup('<li><a href="%s" target="_blank" rel="noopener">%s</a></li>') % (url, name or url))
         if links:  # Markup escapes names and addresses
             body += Markup("<ul>%s</ul>") % Markup("").join(links)

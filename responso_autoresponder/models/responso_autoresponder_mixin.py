@@ -1,20 +1,16 @@
 import logging
 from dataclasses import replace
-from datetime import timedelta
 
 import pytz
 from psycopg2 import errors as pg_errors
 
 from odoo import fields, models
-from odoo.tools import SQL, email_normalize, html2plaintext
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
+from odoo.tools import email_normalize
 
-from ..engine import MessageFacts, Reason
-from ..engine import conditions as cond
-from ..engine.facts import TEXT_LIMIT
+from ..engine import Reason
 from ..engine.index import history_horizon
-from ..engine.loop_guard import AutomaticSignal, detect_in_text
 from ..engine.snapshot import facts_to_data, history_to_data, limits_to_data
-from ..engine.throttle import History, Limits
 from .mail_thread import RESPONSO_MESSAGE_FIELDS, RESPONSO_TRUSTED, TRUSTED_CONTEXT_KEY
 
 _logger = logging.getLogger(__name__)
@@ -136,7 +132,7 @@ class ResponsoAutoresponderMixin(models.AbstractModel):
     def _message_post_after_hook(self, message, msg_values):
         res = super()._message_post_after_hook(message, msg_values)
         if msg_values.get("responso_kind") == "buyer":
-            self._responso_handle_buyer_message(message, msg_values)
+            self._responso_handle_buyer_message_safely(message, msg_values)
         elif self.responso_hold_reason and self._responso_is_agent_answer(msg_values):
             self.responso_hold_reason = False  # a person took over: the autoresponder may answer again later
         return res
@@ -174,6 +170,52 @@ class ResponsoAutoresponderMixin(models.AbstractModel):
             return msg_values["author_id"] == buyer.id
         email = email_normalize(msg_values.get("email_from") or "")
         return bool(email) and email == buyer.email_normalized
+
+    def _responso_handle_buyer_message_safely(self, message, msg_values):
+        """The autoresponder's work on a buyer message, in a savepoint: whatever goes wrong in it (a bug, a broken
+        setting), the buyer's message stays stored, the decision log says "autoresponder error: …" and the
+        account's managers are told. Concurrency errors are re-raised: Odoo retries the whole transaction. A company
+        without workflows costs nothing more (no savepoint)."""
+        try:
+            if not len(self.env["responso.workflow"]._responso_compiled(self._responso_company().id).index):
+                return
+            # the ORM's pending writes go to the database first; precommit hooks (tracking) are left for the
+            # commit, as without a savepoint
+            self.env.flush_all()
+            with self.env.cr.savepoint(flush=False):
+                try:
+                    self._responso_handle_buyer_message(message, msg_values)
+                    self.env.flush_all()  # a write refused by the database fails here, inside the savepoint
+                except Exception:
+                    self.env.transaction.clear()  # forget in the cache what the savepoint rolls back
+                    raise
+        except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+            raise
+        except Exception as exc:  # noqa: BLE001 -- the buyer's message must never be lost to the autoresponder
+            _logger.exception("Autoresponder error on buyer message %s (%s #%s); the message is stored",
+                              message.id, self._name, self.id)
+            self._responso_record_error(message, exc)
+
+    def _responso_record_error(self, message, exc):
+        """The decision row of a message the autoresponder failed on, and a note to the account's managers."""
+        error = ("%s: %s" % (type(exc).__name__, exc))[:500]
+        try:
+            with self.env.cr.savepoint():
+                company = self._responso_company()
+                self.env["responso.decision"].sudo().create({
+                    "message_id": message.id, "res_model": self._name, "res_id": self.id,
+                    "conversation_id": self.id if self._name == "responso.conversation" else False,
+                    "company_id": company.id, "answers": False, "reason_code": "error",
+                    "reason_params": {"error": error}})
+                account = self._responso_account().sudo()
+                if account:
+                    account._responso_notify_error(
+                        self.with_context(lang=company.partner_id.lang or self.env.lang).env._(
+                            "The autoresponder failed on a buyer message of %(record)s (message %(message)s), "
+                            "which is stored but was not answered automatically: %(error)s",
+                            record=self.display_name, message=message.id, error=error))
+        except Exception:  # noqa: BLE001 -- logged; the buyer's message is still stored
+            _logger.exception("Could not record the autoresponder error on buyer message %s", message.id)
 
     def _responso_handle_buyer_message(self, message, msg_values):
         """Decide on a buyer message and store the outcome: a constant number of queries whatever the number of
@@ -234,124 +276,6 @@ class ResponsoAutoresponderMixin(models.AbstractModel):
         if code in texts:
             return Reason(code, held_params.get("hold_params") or {}).text(texts)
         return held_params.get("reason") or ""
-
-    def _responso_limits(self):
-        params = self.env["ir.config_parameter"].sudo()
-        return Limits(
-            conversation_per_day=int(params.get_param("responso_autoresponder.cap_conversation_day", 3)),
-            account_per_hour=int(params.get_param("responso_autoresponder.cap_account_hour", 100)),
-        )
-
-    def _responso_history(self, message, account, now, horizon):
-        """(History, the facts read from the past), in one query. The facts: ``is_first_message`` (the buyer's
-        first message to the account), ``is_new_conversation`` (no earlier buyer message in this thread),
-        ``last_customer_message`` (the date of the buyer's previous message in this thread: the newest one, by the
-        (model, res_id, id) index). Every part is bounded in time (nothing older than `horizon` can change a
-        decision) or by the thread, and served by an index (see responso.reply and mail.message ``init``), so its
-        cost does not grow with the past."""
-        buyer = self._responso_buyer()
-        naive = now.replace(tzinfo=None)
-        body = message.body or ""
-        company = self._responso_company()
-        self.env["responso.reply"].flush_model()
-        self.env["responso.account"].flush_model(["responso_paused"])
-        self.env.cr.execute(SQL(
-            """SELECT conversation.day_count, conversation.last_sent, buyer.last_reply, account.hour_count,
-                      COALESCE((SELECT responso_paused FROM responso_account WHERE id = %(account)s), false),
-                      EXISTS(SELECT 1 FROM mail_message
-                              WHERE responso_kind = 'buyer' AND author_id = %(buyer)s AND id != %(message)s
-                                AND %(account_match)s),
-                      %(same_body)s,
-                      (SELECT date FROM mail_message
-                        WHERE model = %(model)s AND res_id = %(res_id)s AND responso_kind = 'buyer'
-                          AND id < %(message)s
-                        ORDER BY id DESC LIMIT 1)
-                 FROM (SELECT count(*) FILTER (WHERE send_at >= %(day)s) AS day_count,
-                              max(sent_at) FILTER (WHERE state = 'sent') AS last_sent
-                         FROM responso_reply
-                        WHERE res_id = %(res_id)s AND res_model = %(model)s AND send_at >= %(two_days)s
-                          AND state IN ('scheduled', 'sending', 'sent')) AS conversation,
-                      (SELECT max(COALESCE(sent_at, send_at)) AS last_reply
-                         FROM responso_reply
-                        WHERE buyer_id = %(buyer)s AND %(reply_account)s AND send_at >= %(horizon)s
-                          AND state IN ('scheduled', 'sending', 'sent')) AS buyer,
-                      (SELECT count(*) AS hour_count
-                         FROM responso_reply
-                        WHERE account_id = %(account)s AND send_at >= %(hour)s
-                          AND state IN ('scheduled', 'sending', 'sent')) AS account""",
-            model=self._name, res_id=self.id, buyer=buyer.id or 0, account=account.id or 0, message=message.id,
-            day=naive - timedelta(days=1), two_days=naive - timedelta(days=2), hour=naive - timedelta(hours=1),
-            horizon=horizon.replace(tzinfo=None),
-            reply_account=SQL("account_id = %s", account.id) if account else SQL("account_id IS NULL"),
-            # a returning buyer in a new thread is not "first"; without an account, the company's messages count
-            account_match=SQL("responso_account_id = %s", account.id) if account else SQL(
-                "responso_account_id IS NULL AND (record_company_id = %s OR record_company_id IS NULL)", company.id),
-            # a machine repeating itself (short texts such as "ok?" are left out: people repeat those)
-            same_body=SQL(
-                """EXISTS(SELECT 1 FROM mail_message WHERE res_id = %s AND model = %s AND id != %s AND body = %s)""",
-                self.id, self._name, message.id, body) if len(html2plaintext(body).strip()) >= 20 else SQL("false"),
-        ))
-        (conversation_day, conversation_last, buyer_last, account_hour, paused, earlier,
-         same_body, previous_in_thread) = self.env.cr.fetchone()
-        blocked = buyer.responso_autoreply_blocked_until
-        return History(
-            last_reply_to_buyer=buyer_last.replace(tzinfo=pytz.utc) if buyer_last else None,
-            last_reply_in_conversation=conversation_last.replace(tzinfo=pytz.utc) if conversation_last else None,
-            conversation_replies_24h=conversation_day,
-            account_replies_1h=account_hour if account else 0,
-            same_body_seen=same_body,
-            held_for_human=self.responso_hold_reason or None,
-            account_paused=paused,
-            buyer_blocked_until=blocked.replace(tzinfo=pytz.utc) if blocked else None,
-        ), {"is_first_message": not earlier, "is_new_conversation": previous_in_thread is None,
-            "last_customer_message": previous_in_thread.replace(tzinfo=pytz.utc) if previous_in_thread else None}
-
-    def _responso_signal(self, message, msg_values):
-        """The automatic-message signal of this message: from the mail gateway's headers, from the connector,
-        or from the text itself."""
-        rule = msg_values.get("responso_auto_signal") or message.responso_auto_signal
-        if rule:
-            strength = msg_values.get("responso_auto_strength") or message.responso_auto_strength or "hard"
-            return AutomaticSignal(strength, rule)
-        return detect_in_text(message.subject or "", html2plaintext(message.body or "")[:2000])
-
-    def _responso_facts(self, message, msg_values, account):
-        """Snapshot of the message for the engine, without working time (added for the candidates only)."""
-        source = self._responso_source()
-        # an e-mail is judged when it reaches us (its Date header is the sender's clock); a polled marketplace
-        # message by the time the marketplace gives it
-        if message.message_type == "email":
-            received_at = fields.Datetime.now().replace(tzinfo=pytz.utc)
-        else:
-            received_at = message.date.replace(tzinfo=pytz.utc)
-        buyer = self._responso_buyer()
-        # ids only: names are looked up when a decision is explained, not for every message
-        return MessageFacts(
-            message_id=message.id,
-            received_at=received_at,
-            source=source.id or None,
-            integration=self._responso_integration().id or None,
-            account=account.id or None,
-            automatic_signal=self._responso_signal(message, msg_values),
-            sender_email=email_normalize(message.email_from or "") or buyer.email_normalized or "",
-            subject=(self._responso_subject(message) or "")[:TEXT_LIMIT],
-            customer_name=buyer.name or "",
-            text=html2plaintext(message.body or "")[:TEXT_LIMIT],
-            is_return=bool(self._responso_is_return()),
-            status=self._responso_status(),
-            # a relation table: read only when a workflow asks about tags (one query, whatever their number)
-            tags=self._responso_tags() if cond.TAG in self._responso_condition_kinds() else frozenset(),
-        )
-
-    def _responso_condition_kinds(self):
-        """The condition kinds the company's workflows use (from the compiled cache: no query)."""
-        return self.env["responso.workflow"]._responso_compiled(self._responso_company().id).index.kinds
-
-    def _responso_working_time(self, keys, moment):
-        """Whether `moment` is working time, for each (calendar, tz) that a candidate workflow asks about."""
-        calendars = self.env["resource.calendar"].sudo()
-        return {(calendar_id, tz): calendars.browse(calendar_id)._responso_is_working_time(moment, tz)
-                for calendar_id, tz in keys}
 
     def responso_post_buyer_message(self, body, external_id=False, date=False, attachments=None,
                                     auto_signal=None):

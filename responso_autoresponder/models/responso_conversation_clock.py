@@ -17,6 +17,9 @@ DEFAULT_WARN_HOURS = 2.0
 SELLER_ANSWER_SIGNALS = ("our own message", "author role SELLER")
 
 
+# One concern per file (docs/architecture.md): this model is extended in several files of this addon on purpose,
+# so pylint-odoo's advice to merge them does not apply.
+# pylint: disable=consider-merging-classes-inherited
 class ResponsoConversation(models.Model):
     """The marketplace response clock: the deadline for a person's answer, counted from the first unanswered buyer
     message (docs/marketplace-contract.md M5: automatic replies do not count as an answer)."""

@@ -187,10 +187,19 @@ class ResponsoReply(models.Model):
                  account_id=record._responso_account().id, send_at=send_at)
             for action_id, sequence in sending
         ])
-        # the cron's id from the registry cache (env.ref would check that it exists: one more query per message)
-        cron_id = self.env["ir.model.data"]._xmlid_to_res_id("responso_autoresponder.ir_cron_send_due_replies")
-        self.env["ir.cron"].browse(cron_id)._trigger(send_at)
+        self._responso_wake_sender(send_at)
         return replies
+
+    @api.model
+    def _responso_wake_sender(self, at):
+        """ir.cron._trigger(at) for the sending cron, minus its two reads on every buyer message: the cron's id
+        comes from the registry cache (env.ref checks that the row exists) and its row is not read (_trigger_list
+        reads `active` only to drop past triggers of a disabled cron, which ignores triggers anyway)."""
+        cron = self.env["ir.cron"].browse(
+            self.env["ir.model.data"]._xmlid_to_res_id("responso_autoresponder.ir_cron_send_due_replies"))
+        self.env["ir.cron.trigger"].sudo().create({"cron_id": cron.id, "call_at": at})
+        if at <= fields.Datetime.now():
+            self.env.cr.postcommit.add(cron._notifydb)  # wake the cron workers now, as _trigger_list does
 
     # ------------------------------------------------------------------
     # Sending

@@ -66,7 +66,7 @@ class ResponsoWorkflowCondition(models.Model):
     time_from = fields.Float("From", default=18.0, help="Local time in the workflow's timezone.")
     time_to = fields.Float("To", default=10.0, help="May be earlier than From: the window then crosses midnight.")
     calendar_id = fields.Many2one(
-        "resource.calendar", string="Working Hours", check_company=True,
+        "resource.calendar", string="Working Hours", check_company=True, ondelete="restrict",
         compute="_compute_calendar_id", store=True, readonly=False)
     text_operator = fields.Selection(
         [("in", "contains"), ("not_in", "does not contain")], default="in", required=True,

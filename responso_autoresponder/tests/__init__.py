@@ -24,3 +24,4 @@ from . import test_response_clock
 from . import test_public_holidays
 from . import test_workflow_dry_run
 from . import test_statistics
+from . import test_resilience

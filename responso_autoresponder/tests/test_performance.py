@@ -9,8 +9,8 @@ from .common import ResponsoCase, warsaw
 # Queries of a whole message_post by a buyer on a conversation, with no workflow in the company
 POST_QUERIES_NO_WORKFLOW = 24
 # what the autoresponder adds to an answered message: the history (1), the decision (1), the reply (1), the
-# sending cron's wake-up (2: its row, the trigger)
-AUTORESPONDER_QUERIES = 5
+# sending cron's trigger (1), the savepoint that keeps the message whatever fails (2)
+AUTORESPONDER_QUERIES = 6
 
 
 @tagged("post_install", "-at_install", "is_query_count")

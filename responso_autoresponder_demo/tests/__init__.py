@@ -5,3 +5,5 @@ from . import test_secrets
 from . import test_attachments
 from . import test_oauth_state
 from . import test_oauth_route
+from . import test_polling_steps
+from . import test_pacing

@@ -38,7 +38,8 @@ class _SendPacer:
 
 
 # One pacer per (API host, login) in this process, shared by every client of that user that does not inject its
-# own clock; workers in other processes are kept in line by Allegro's 429 (RateLimited) instead.
+# own clock. A client's `_pacer` is any object with this `slot()`: in Odoo it is replaced by a pacer whose state is a
+# database row (models/responso_account_pacing.py), shared by every worker process.
 _PACERS = {}
 _PACERS_LOCK = threading.Lock()
 
