@@ -67,7 +67,7 @@ class TestBuyerMessageNeverLost(ResponsoCase):
 
     def test_a_non_integer_cap_parameter_falls_back_to_the_default(self):
         self.env["ir.config_parameter"].set_param("responso_autoresponder.cap_account_hour", "a hundred")
-        with self.assertLogs("odoo.addons.responso_autoresponder.models.responso_autoresponder_mixin", "WARNING"):
+        with self.assertLogs("odoo.addons.responso_autoresponder.models.responso_autoresponder_mixin_facts", "WARNING"):
             message = self._post_buyer(self.conv_allegro, "Where is my parcel?")
         self.assertTrue(self._decision(message).answers)
         self.assertEqual(self._decision(message).inputs["limits"]["account_hour"], 100)

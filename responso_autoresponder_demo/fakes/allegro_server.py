@@ -52,7 +52,10 @@ from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from .streaming import Stream
+try:
+    from .streaming import Stream
+except ImportError:  # run as a script by serve.py (the demo's own process), beside streaming.py
+    from streaming import Stream
 
 UTC = timezone.utc
 PUBLIC = "application/vnd.allegro.public.v1+json"

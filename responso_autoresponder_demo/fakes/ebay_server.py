@@ -35,7 +35,10 @@ from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
-from .streaming import Stream
+try:
+    from .streaming import Stream
+except ImportError:  # run as a script by serve.py (the demo's own process), beside streaming.py
+    from streaming import Stream
 
 _logger = logging.getLogger(__name__)
 
