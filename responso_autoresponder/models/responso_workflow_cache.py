@@ -27,8 +27,35 @@ def _clear_compiled(env):
     env.registry.clear_cache()
 
 
+class _ClearsCompiledWorkflows(models.AbstractModel):
+    """Records whose changes change compiled workflows: their lines, and the names shown in reasons."""
+
+    _name = "responso.clears.compiled"
+    _description = "Invalidates compiled autoresponder workflows"
+    _responso_name_fields = ()  # only these fields matter (empty: any change)
+
+    def _responso_changes_compiled(self, vals):
+        return not self._responso_name_fields or any(name in vals for name in self._responso_name_fields)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self._responso_name_fields:
+            _clear_compiled(self.env)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if self._responso_changes_compiled(vals):
+            _clear_compiled(self.env)
+        return super().write(vals)
+
+    def unlink(self):
+        _clear_compiled(self.env)
+        return super().unlink()
+
+
 class ResponsoWorkflow(models.Model):
-    _inherit = "responso.workflow"
+    _name = "responso.workflow"
+    _inherit = ["responso.workflow", "responso.clears.compiled"]
 
     @tools.ormcache("company_id")
     def _responso_compiled(self, company_id):
@@ -61,45 +88,6 @@ class ResponsoWorkflow(models.Model):
             )
             for workflow in self
         ]
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        _clear_compiled(self.env)
-        return super().create(vals_list)
-
-    def write(self, vals):
-        _clear_compiled(self.env)
-        return super().write(vals)
-
-    def unlink(self):
-        _clear_compiled(self.env)
-        return super().unlink()
-
-
-class _ClearsCompiledWorkflows(models.AbstractModel):
-    """Records whose changes change compiled workflows: their lines, and the names shown in reasons."""
-
-    _name = "responso.clears.compiled"
-    _description = "Invalidates compiled autoresponder workflows"
-    _responso_name_fields = ()  # only these fields matter (empty: any change)
-
-    def _responso_changes_compiled(self, vals):
-        return not self._responso_name_fields or any(name in vals for name in self._responso_name_fields)
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        if not self._responso_name_fields:
-            _clear_compiled(self.env)
-        return super().create(vals_list)
-
-    def write(self, vals):
-        if self._responso_changes_compiled(vals):
-            _clear_compiled(self.env)
-        return super().write(vals)
-
-    def unlink(self):
-        _clear_compiled(self.env)
-        return super().unlink()
 
 
 class ResponsoWorkflowCondition(models.Model):
