@@ -332,6 +332,7 @@ def cmd_test(args):
         print(f"SKIPPED Odoo suite: {exc} (install Odoo 18.0 as its Debian package or Docker image do, "
               f"or point $ODOO_BIN at an odoo-bin)")
         counts["odoo"] = None
+        counts["load"] = None  # the load suite needs the same Odoo
     else:
         print(f"Odoo {version}: {' '.join(odoo_argv)}, configuration {odoo_rc()}")
         try:
