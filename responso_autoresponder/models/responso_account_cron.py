@@ -40,6 +40,7 @@ class ResponsoAccount(models.Model):
                       "active": account.active}
             if account.poll_cron_id:
                 account.poll_cron_id.write(values)
+                account._responso_translate_cron_name()
                 continue
             account.poll_cron_id = Cron.create(dict(values, **{
                 "model_id": self.env["ir.model"]._get_id("responso.account"),
@@ -49,3 +50,12 @@ class ResponsoAccount(models.Model):
                 "interval_type": "minutes",
                 "user_id": self.env.ref("base.user_root").id,
             }))
+            account._responso_translate_cron_name()
+
+    def _responso_translate_cron_name(self):
+        """The job's name in every installed language, not only in the language of whoever saved the account."""
+        self.ensure_one()
+        names = {lang: self.with_context(lang=lang).env._("Autoresponder: fetch messages of %(account)s",
+                                                          account=self.name)
+                 for lang, _label in self.env["res.lang"].get_installed()}
+        self.poll_cron_id.ir_actions_server_id.update_field_translations("name", names)

@@ -285,7 +285,9 @@ class ResponsoReply(models.Model):
             if not reply:
                 return reply
             record = self.env[reply.res_model].browse(reply.res_id).exists()
-            cancel = reply._responso_cancel_reason(record)
+            # a stored text, read by the company's agents: in the company's language, not the cron's
+            cancel = reply.with_context(lang=reply.company_id.partner_id.lang or self.env.lang)._responso_cancel_reason(
+                record)
             if cancel:
                 reply._responso_cancel(cancel)
                 continue

@@ -79,6 +79,26 @@ class TestLocalisedTexts(ResponsoCase):
         self.assertEqual(self.acc_allegro.responso_pause_reason, "1 réponses automatiques en une heure")
         self.assertIn("sont suspendues", self.acc_allegro.message_ids[0].body)
 
+    def test_polling_job_named_in_every_language(self):
+        account = self.env["responso.account"].with_context(lang="en_US").create({
+            "name": "Sklep", "integration_id": self.int_allegro.id, "company_id": self.company.id})
+        job = account.poll_cron_id
+        self.assertEqual(job.with_context(lang="en_US").name, "Autoresponder: fetch messages of Sklep")
+        self.assertEqual(job.with_context(lang="fr_FR").name, "Autoresponder : récupérer les messages de Sklep")
+        self.assertNotEqual(job.with_context(lang="pl_PL").name, job.with_context(lang="en_US").name)
+
+    def test_cancel_reason_in_the_company_language(self):
+        """The cron runs in English; the reason an agent reads on a cancelled reply is in the company's language."""
+        at = warsaw(2026, 12, 1, 12, 0)
+        message = self._post_buyer(self.conv_allegro, "Where is my parcel?", at=at)
+        self.env["responso.workflow"].search([("name", "=", "Each message")]).active = False
+        reply = self._replies(message)
+        reply._responso_write({"state": "scheduled"})  # queued again, as if the disable had come after the check
+        with freeze_time(at):
+            self.env["responso.reply"].with_context(lang="en_US")._cron_send_due()
+        self.assertEqual(reply.state, "cancelled")
+        self.assertEqual(reply.cancel_reason, "le workflow a été désactivé ou supprimé")
+
     def test_reply_subject_in_the_reply_language(self):
         """The cron runs in English; a French buyer's reply and its subject (chatter and e-mail) are French."""
         self.buyer_2.lang = "fr_FR"
