@@ -34,6 +34,7 @@ from odoo import Command, fields
 from odoo.sql_db import Cursor
 
 from odoo.addons.responso_autoresponder.engine.index import history_horizon
+from odoo.addons.responso_autoresponder.wizards.responso_workflow_replay import replay_benchmark
 
 BODY = "<p>Hello, where is my parcel? I ordered it last week and have not received it yet.</p>"
 REPLY = "<p>Thank you for your message: we will answer within 24 hours.</p>"
@@ -377,6 +378,47 @@ class Bench:
         a, b = interleave(self.cron_sample, self.plain_committed_sample, 3, 40, 25 * self.budget)
         self.add(summarize(f"conversation + cron reply, {size:,} workflows", a, "plain post+commit", b,
                            [("ratio", 2.5)]))
+
+    # replay ---------------------------------------------------------------------------------------------------
+    def scenario_replay(self):
+        """The workflow form's Replay over the last 30 days: 10,000 stored decisions (copies of a real one, their
+        received times spread over the days), replayed by the matching workflow in plain Python."""
+        count = 1000 if self.quick else 10000
+        log(f"== replay: one workflow over {count:,} buyer messages of the last 30 days (stored decisions)")
+        self.set_workflow_count(10)
+        self.cron_sample()  # one real decision, committed
+        Decision = self.env["responso.decision"]
+        source = Decision.search([("inputs", "!=", False)], order="id desc", limit=1)
+        columns = ("message_id, res_model, res_id, conversation_id, company_id, workflow_id, workflow_name, answers, "
+                   "send_at, reason_code, reason_params, skipped_workflow_ids, workflow_count, evaluated_count, "
+                   "snapshot_key, create_date, write_date, create_uid, write_uid")
+        self.cr.execute(f"""
+            WITH stamps AS (
+                SELECT g, to_char(now() at time zone 'UTC' - (g %% 29) * interval '1 day'
+                                  - (g %% 1440) * interval '1 minute', 'YYYY-MM-DD"T"HH24:MI:SS"+00:00"') AS at
+                  FROM generate_series(1, %s) AS g)
+            INSERT INTO responso_decision ({columns}, inputs)
+            SELECT {columns}, jsonb_set(jsonb_set(d.inputs, '{{facts,received_at}}', to_jsonb(s.at)),
+                                        '{{now}}', to_jsonb(s.at))
+              FROM responso_decision d, stamps s WHERE d.id = %s
+            RETURNING id""", (count, source.id))
+        copies = [row[0] for row in self.cr.fetchall()]
+        self.cr.commit()
+        workflow = self.workflows[0]
+        times, results = [], []
+        for _rep in range(3 if self.quick else 5):
+            self.env.invalidate_all()
+            result = replay_benchmark(self.env, workflow, days=30)
+            times.append(result["seconds"] * 1000)
+            results.append(result)
+        replayed = results[-1]["messages"]
+        self.add(Row(scenario=f"replay, 1 workflow over {replayed:,} messages (30 days)", median_ms=median(times),
+                     p90_ms=p90(times), samples=len(times),
+                     targets=[("ms", 10000), ("check", replayed >= count)],
+                     check_text=f"{replayed:,} of {count + 1:,} replayed",
+                     note=f"{results[-1]['answered']:,} would be answered"))
+        self.cr.execute("DELETE FROM responso_decision WHERE id = ANY(%s)", (copies,))
+        self.cr.commit()
 
     # base_automation, the peer ------------------------------------------------------------------------------
     def create_peer_rules(self, count):
@@ -874,7 +916,7 @@ def send_worker(env, go, result):
 # -------------------------------------------------------------------------------------------------------------
 # Main
 # -------------------------------------------------------------------------------------------------------------
-SCENARIOS = ("decide", "hook", "cron", "peer", "senders", "ingest", "history")
+SCENARIOS = ("decide", "hook", "cron", "replay", "peer", "senders", "ingest", "history")
 
 
 def machine(env):

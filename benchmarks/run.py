@@ -21,7 +21,7 @@ sys.path.insert(0, os.path.join(REPO, "scripts"))
 
 import odoo_harness as harness  # noqa: E402 - the harness lives in scripts/
 
-SCENARIOS = ("decide", "hook", "cron", "peer", "senders", "ingest", "history")
+SCENARIOS = ("decide", "hook", "cron", "replay", "peer", "senders", "ingest", "history")
 MODULES = f"{harness.MODULE},base_automation"
 
 
