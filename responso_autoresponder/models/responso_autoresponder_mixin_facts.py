@@ -13,6 +13,7 @@ from ..engine import conditions as cond
 from ..engine.facts import TEXT_LIMIT
 from ..engine.loop_guard import AutomaticSignal, detect_in_text
 from ..engine.throttle import History, Limits
+from .responso_reply import LIVE_STATES_SQL
 
 _logger = logging.getLogger(__name__)
 
@@ -70,16 +71,17 @@ class ResponsoAutoresponderMixin(models.AbstractModel):
                               max(sent_at) FILTER (WHERE state = 'sent') AS last_sent
                          FROM responso_reply
                         WHERE res_id = %(res_id)s AND res_model = %(model)s AND send_at >= %(two_days)s
-                          AND state IN ('scheduled', 'sending', 'sent')) AS conversation,
+                          AND %(live)s) AS conversation,
                       (SELECT max(COALESCE(sent_at, send_at)) AS last_reply
                          FROM responso_reply
                         WHERE buyer_id = %(buyer)s AND %(reply_account)s AND send_at >= %(horizon)s
-                          AND state IN ('scheduled', 'sending', 'sent')) AS buyer,
+                          AND %(live)s) AS buyer,
                       (SELECT count(*) AS hour_count
                          FROM responso_reply
                         WHERE account_id = %(account)s AND send_at >= %(hour)s
-                          AND state IN ('scheduled', 'sending', 'sent')) AS account""",
-            model=self._name, res_id=self.id, buyer=buyer.id or 0, account=account.id or 0, message=message.id,
+                          AND %(live)s) AS account""",
+            model=self._name, res_id=self.id, live=SQL(LIVE_STATES_SQL), buyer=buyer.id or 0,
+            account=account.id or 0, message=message.id,
             day=naive - timedelta(days=1), two_days=naive - timedelta(days=2), hour=naive - timedelta(hours=1),
             horizon=horizon.replace(tzinfo=None),
             reply_account=SQL("account_id = %s", account.id) if account else SQL("account_id IS NULL"),

@@ -41,6 +41,10 @@ PROTECTED_FIELDS = frozenset({
 })
 
 
+# replies that may reach, or may have reached, the buyer: what throttling and caps count (a reply whose answer was
+# lost, verify / unknown, may well have been delivered)
+LIVE_STATES_SQL = "state IN ('scheduled', 'sending', 'sent', 'verify', 'unknown')"
+
 class ResponsoReply(models.Model):
     """The reply queue: one row per workflow action and triggering buyer message (unique).
 
@@ -105,11 +109,14 @@ class ResponsoReply(models.Model):
         res = super().init()
         # the history a buyer message reads (mixin ``_responso_history``) and the sender's next due row: each an
         # index range over recent live rows, however long the past
-        live = "state IN ('scheduled', 'sending', 'sent')"
+        # (the first version of these indexes left out verify / unknown: replaced under new names)
+        for old in ("responso_reply_thread_recent_idx", "responso_reply_buyer_recent_idx",
+                    "responso_reply_account_recent_idx"):
+            self.env.cr.execute(SQL("DROP INDEX IF EXISTS %s", SQL.identifier(old)))
         for name, columns, where in (
-            ("responso_reply_thread_recent_idx", ["res_id", "res_model", "send_at"], live),
-            ("responso_reply_buyer_recent_idx", ["buyer_id", "account_id", "send_at"], live),
-            ("responso_reply_account_recent_idx", ["account_id", "send_at"], live),
+            ("responso_reply_thread_live_idx", ["res_id", "res_model", "send_at"], LIVE_STATES_SQL),
+            ("responso_reply_buyer_live_idx", ["buyer_id", "account_id", "send_at"], LIVE_STATES_SQL),
+            ("responso_reply_account_live_idx", ["account_id", "send_at"], LIVE_STATES_SQL),
             ("responso_reply_due_idx", ["send_at", "sequence", "id"], "state = 'scheduled'"),
         ):
             create_index(self.env.cr, name, self._table, columns, where=where)

@@ -82,6 +82,17 @@ class TestImmunity(ResponsoCase):
                          "answers at most once every 1440 min (change it under the workflow's conditions: "
                          "\"Change: every … minutes\", 0 = no limit)")
 
+    def test_caps_count_replies_that_may_have_been_sent(self):
+        """A reply whose marketplace answer was lost (verify, then "maybe sent") may be in the buyer's hands: the
+        caps count it."""
+        self.env["ir.config_parameter"].set_param("responso_autoresponder.cap_conversation_day", 1)
+        first = self._post_buyer(self.conv_allegro, "Question 0", at=TUESDAY)
+        for state in ("verify", "unknown"):
+            with self.subTest(state=state):
+                self._replies(first)._responso_write({"state": state})
+                message = self._post_buyer(self.conv_allegro, f"Question {state}", at=TUESDAY + timedelta(hours=1))
+                self.assertEqual(self._decisions(message).reason_code, "conversation_cap")
+
     def test_conversation_cap(self):
         self.env["ir.config_parameter"].set_param("responso_autoresponder.cap_conversation_day", 3)
         for index in range(4):
