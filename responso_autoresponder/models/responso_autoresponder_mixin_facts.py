@@ -13,9 +13,12 @@ from ..engine import conditions as cond
 from ..engine.facts import TEXT_LIMIT
 from ..engine.loop_guard import AutomaticSignal, detect_in_text
 from ..engine.throttle import History, Limits
-from .responso_reply import LIVE_STATES_SQL
 
 _logger = logging.getLogger(__name__)
+
+# responso.reply rows that may reach, or may have reached, the buyer: what throttling and caps count (a reply
+# whose answer was lost, verify / unknown, may well have been delivered); the reply's indexes use it too
+LIVE_STATES_SQL = "state IN ('scheduled', 'sending', 'sent', 'verify', 'unknown')"
 
 
 # One concern per file (docs/architecture.md): this model is extended in several files of this addon on purpose,

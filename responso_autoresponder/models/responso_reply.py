@@ -10,6 +10,8 @@ from odoo.tools import SQL, create_index
 
 from odoo.addons.base.models.res_partner import _lang_get
 
+from .responso_autoresponder_mixin_facts import LIVE_STATES_SQL
+
 _logger = logging.getLogger(__name__)
 
 # why the reply is in its language (responso.autoresponder.mixin._responso_reply_lang_reason), first that applies
@@ -40,10 +42,6 @@ PROTECTED_FIELDS = frozenset({
     "attempted_at", "first_attempt_at", "sent_text", "chatter_pending", "lang", "lang_reason",
 })
 
-
-# replies that may reach, or may have reached, the buyer: what throttling and caps count (a reply whose answer was
-# lost, verify / unknown, may well have been delivered)
-LIVE_STATES_SQL = "state IN ('scheduled', 'sending', 'sent', 'verify', 'unknown')"
 
 class ResponsoReply(models.Model):
     """The reply queue: one row per workflow action and triggering buyer message (unique).
