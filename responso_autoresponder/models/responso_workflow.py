@@ -267,6 +267,9 @@ class ResponsoWorkflow(models.Model):
     def unlink(self):
         # the history (decisions, sent replies) stays; what was still waiting is cancelled
         self._responso_cancel_scheduled(_("the workflow was deleted"))
+        # the cancellations reach the database before the cascade removes the actions: flushed later, their
+        # UPDATE would carry action ids that no longer exist (whatever the order the models were loaded in)
+        self.env["responso.reply"].flush_model()
         return super().unlink()
 
     def _responso_cancel_scheduled(self, reason):
