@@ -240,6 +240,12 @@ def run(odoo_argv, options, db, workdir):
                     os.kill(killed, signal.SIGKILL)
                     print("load suite: kill -9 of worker %d after %d messages" % (killed, len(progress)), flush=True)
             time.sleep(0.2)
+        if killed is None:  # the clients were faster than the check (or no worker was up then): the crons still run
+            workers = worker_pids(server.pid)
+            if workers:
+                killed = random.choice(workers)
+                os.kill(killed, signal.SIGKILL)
+                print("load suite: kill -9 of worker %d after the clients, while the crons work" % killed, flush=True)
         for client in clients:
             client.join(max(1, DEADLINE - (time.monotonic() - started)))
         # replies go out from the sending cron; the polled messages from the polling job
