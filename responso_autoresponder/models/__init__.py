@@ -26,9 +26,11 @@ from . import responso_workflow_condition
 from . import responso_workflow_action
 from . import responso_decision
 from . import responso_reply
+from . import responso_reply_checks
 from . import responso_reply_delivery
 from . import responso_workflow_snapshot
 from . import responso_workflow_cache
+from . import responso_working_time_cache
 from . import responso_conversation_tag
 from . import responso_conversation_category
 from . import responso_autoresponder_actions

@@ -1,6 +1,4 @@
-from datetime import timedelta
 
-import pytz
 
 from odoo import _, api, models
 from odoo.exceptions import UserError
@@ -11,11 +9,9 @@ class ResourceCalendar(models.Model):
 
     def _responso_is_working_time(self, moment, tz_name):
         """Whether the aware datetime `moment` is working time of this calendar (attendances minus time off,
-        public holidays included), seen in `tz_name`: resource.calendar does the work."""
+        public holidays included), seen in `tz_name`: from the registry cache (resource.calendar's arithmetic)."""
         self.ensure_one()
-        intervals = self._work_intervals_batch(
-            moment - timedelta(hours=1), moment + timedelta(hours=1), tz=pytz.timezone(tz_name))[False]
-        return any(start <= moment < stop for start, stop, _meta in intervals)
+        return self._responso_working_calendar(self.id).is_working(moment, tz_name)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_responso_workflow(self):

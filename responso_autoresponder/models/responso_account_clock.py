@@ -1,11 +1,10 @@
-from datetime import timedelta
-
-import pytz
+from datetime import timedelta, timezone
 
 from odoo import api, fields, models
 
 # docs/marketplace-contract.md M5: Amazon's Late Response Rate counts 24 hours, weekends and holidays included
 AMAZON_RESPONSE_HOURS = 24.0
+DEFAULT_WARN_HOURS = 2.0
 
 
 class ResponsoAccount(models.Model):
@@ -23,7 +22,7 @@ class ResponsoAccount(models.Model):
         help="Working hours (and their time off: public holidays) in which the response time is counted. "
              "Empty: the company's autoresponder working hours, else its default working hours.")
     responso_warn_hours = fields.Float(
-        "Warn Before Deadline (hours)", default=2.0,
+        "Warn Before Deadline (hours)", default=DEFAULT_WARN_HOURS,
         help="This long before a conversation's answer deadline, the account's agents get an activity to answer.")
     responso_warn_user_id = fields.Many2one(
         "res.users", string="Warn", domain=[("share", "=", False)],
@@ -57,21 +56,25 @@ class ResponsoAccount(models.Model):
         return (self.responso_clock_calendar_id or company.responso_calendar_id
                 or company.resource_calendar_id)
 
-    def _responso_deadline(self, start, company=None):
-        """The answer deadline (naive UTC) of a buyer message received at `start` (naive UTC) on this account;
-        with no account, in `company`'s working hours with the default response time."""
-        if self and self._responso_clock_around_the_clock():
-            return start + timedelta(hours=AMAZON_RESPONSE_HOURS)
-        hours = (self.responso_response_hours if self else 0.0) or AMAZON_RESPONSE_HOURS
-        company = company or self.env.company
-        calendar = (self._responso_clock_calendar() if self else
-                    (company.responso_calendar_id or company.resource_calendar_id)).sudo()
-        if calendar:
-            # resource.calendar does the work: attendances in the calendar's timezone, global time off excluded
-            deadline = calendar.plan_hours(hours, pytz.utc.localize(start), compute_leaves=True)
-            if deadline:
-                return deadline.astimezone(pytz.utc).replace(tzinfo=None)
-        return start + timedelta(hours=hours)  # a calendar without working hours: plain hours
+    @api.model
+    def _responso_clock_plan(self, account_id, company_id, start):
+        """(deadline, warn at), naive UTC, of a buyer message received at `start` (naive UTC) on the account
+        `account_id` (0: none, in `company_id`'s working hours with the default response time). From the registry
+        cache: no query."""
+        settings = self._responso_clock_settings(account_id or 0, 0 if account_id else company_id)
+        if settings.around_the_clock:
+            deadline = start + timedelta(hours=AMAZON_RESPONSE_HOURS)
+        else:
+            hours = settings.hours or AMAZON_RESPONSE_HOURS
+            deadline = None
+            if settings.calendar_id:
+                # attendances in the calendar's timezone, global time off excluded (as resource.calendar.plan_hours)
+                planned = self.env["resource.calendar"]._responso_working_calendar(settings.calendar_id).plan_hours(
+                    hours, start.replace(tzinfo=timezone.utc))
+                deadline = planned and planned.astimezone(timezone.utc).replace(tzinfo=None)
+            deadline = deadline or start + timedelta(hours=hours)  # a calendar without working hours: plain hours
+        warn_hours = DEFAULT_WARN_HOURS if settings.warn_hours is None else settings.warn_hours
+        return deadline, max(start, deadline - timedelta(hours=warn_hours or 0.0))
 
     def _responso_warn_user(self):
         return self.responso_warn_user_id or self.user_ids[:1]

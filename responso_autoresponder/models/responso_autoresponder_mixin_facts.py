@@ -154,7 +154,6 @@ class ResponsoAutoresponderMixin(models.AbstractModel):
 
     def _responso_working_time(self, keys, moment):
         """Whether `moment` is working time, for each (calendar, tz) that a candidate workflow asks about."""
-        calendars = self.env["resource.calendar"].sudo()
-        return {(calendar_id, tz): calendars.browse(calendar_id)._responso_is_working_time(moment, tz)
-                for calendar_id, tz in keys}
+        working_calendar = self.env["resource.calendar"]._responso_working_calendar
+        return {(calendar_id, tz): working_calendar(calendar_id).is_working(moment, tz) for calendar_id, tz in keys}
 

@@ -75,13 +75,20 @@ class ResponsoConversation(models.Model):
         return conversations
 
     def _message_post_after_hook(self, message, msg_values):
-        # one conditional UPDATE, instead of a stored compute that reads every message of the thread
-        self.env.cr.execute(SQL(
-            """UPDATE responso_conversation SET last_message_date = %(date)s
-                WHERE id = %(id)s AND (last_message_date IS NULL OR last_message_date < %(date)s)""",
-            date=message.date, id=self.id))
-        self.invalidate_recordset(["last_message_date"])
+        # one UPDATE per message, instead of a stored compute that reads every message of the thread; extensions
+        # add their columns to it (the response clock)
+        columns = self._responso_post_columns(message, msg_values)
+        self.flush_recordset(list(columns))  # a pending write of these fields must not come after ours
+        self.env.cr.execute(SQL("UPDATE responso_conversation SET %s WHERE id = %s", SQL(", ").join([
+            SQL("last_message_date = GREATEST(last_message_date, %s)", message.date),
+            *(SQL("%s = %s", SQL.identifier(name), value) for name, value in columns.items())]), self.id))
+        self.invalidate_recordset(["last_message_date", *columns])
         return super()._message_post_after_hook(message, msg_values)
+
+    def _responso_post_columns(self, message, msg_values):
+        """Columns (name: SQL value, None for empty) that the UPDATE of a message posted here sets, besides the
+        last message date."""
+        return {}
 
     def _responso_integration(self):
         return self.integration_id  # stored: no need to read the source
@@ -102,9 +109,10 @@ class ResponsoConversation(models.Model):
         msg_vals = msg_vals or {}
         author_id = msg_vals.get("author_id") or message.author_id.id
         own = kwargs.get("notify_author") or self.env.context.get("mail_notify_author")
-        if not own and author_id and author_id != self.env.user.partner_id.id:
+        if not own and author_id:
             # posted on someone else's behalf (the buyer by a connector or "Simulate", the Autoresponder): Odoo
-            # would skip the user who posted it as if they were the author; only the real author is skipped
+            # would skip the user who posted it as if they were the author; only the real author is skipped (the
+            # same as Odoo's when the user is the author, without reading the user)
             recipients = super()._notify_get_recipients(message, msg_vals, **dict(kwargs, notify_author=True))
             recipients = [data for data in recipients if data["id"] != author_id]
         else:

@@ -1,4 +1,3 @@
-from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
@@ -10,7 +9,6 @@ CLOCK_STOP_REASONS = [
     ("no_answer_needed", "No answer needed"),
     ("closed", "Conversation closed"),
 ]
-DEFAULT_WARN_HOURS = 2.0
 # A polled marketplace message from the seller's own account that is not one of our automatic replies (those are
 # recognised by their external id before they are stored): the seller answered on the marketplace itself. The
 # connectors store such messages as notes with this signal (engine/loop_guard_marketplace.py).
@@ -136,15 +134,19 @@ class ResponsoConversation(models.Model):
     # ------------------------------------------------------------------
     # Starting and stopping: O(1) work per message, from fields the post already read
     # ------------------------------------------------------------------
+    def _responso_post_columns(self, message, msg_values):
+        # the clock starts in the conversation's one UPDATE per message, before the autoresponder applies any
+        # action (a "no answer needed" workflow on the first message stops a clock that runs)
+        columns = super()._responso_post_columns(message, msg_values)
+        if msg_values.get("responso_kind") == "buyer":
+            columns.update(self._responso_clock_start_columns(message))
+        return columns
+
     def _message_post_after_hook(self, message, msg_values):
         res = super()._message_post_after_hook(message, msg_values)
-        if len(self) != 1:
-            return res
-        kind = msg_values.get("responso_kind")
-        if kind == "buyer":
-            self._responso_clock_on_buyer_message(message)
-        elif (kind != "auto_reply" and self.responso_clock_start and not self.responso_clock_stopped_at
-              and (self._responso_is_agent_answer(msg_values) or self._responso_is_seller_answer(msg_values))):
+        if (len(self) == 1 and msg_values.get("responso_kind") not in ("buyer", "auto_reply")
+                and self.responso_clock_start and not self.responso_clock_stopped_at
+                and (self._responso_is_agent_answer(msg_values) or self._responso_is_seller_answer(msg_values))):
             # a person's public answer (never an automatic reply, a note or a notification)
             if message.date >= self.responso_clock_start:
                 self._responso_clock_stop("answered", message.date, message.author_id)
@@ -155,27 +157,20 @@ class ResponsoConversation(models.Model):
         return bool(msg_values.get("responso_external_id")) and any(
             marker in signal for marker in SELLER_ANSWER_SIGNALS)
 
-    def _responso_clock_on_buyer_message(self, message):
-        """A buyer message starts the clock unless one runs already (the first unanswered message counts)."""
+    def _responso_clock_start_columns(self, message):
+        """A buyer message starts the clock unless one runs already (the first unanswered message counts). The
+        deadline is planned in the account's working hours from the registry cache: no query."""
         if self.responso_clock_start and not self.responso_clock_stopped_at:
-            return
+            return {}
         start = min(message.date, fields.Datetime.now())  # a sender's clock may run ahead
         if self.responso_clock_stopped_at and start <= self.responso_clock_stopped_at:
-            return  # polled late: a person answered after it already
-        account = self.account_id.sudo()
-        deadline = account._responso_deadline(start, company=self.company_id)
-        warn_hours = account.responso_warn_hours if account else DEFAULT_WARN_HOURS
-        warn_at = max(start, deadline - timedelta(hours=warn_hours or 0.0))
-        self.sudo().write({
-            "responso_clock_start": start,
-            "responso_deadline": deadline,
-            "responso_warn_at": warn_at,
-            "responso_clock_stopped_at": False,
-            "responso_clock_stop_reason": False,
-            "responso_clock_stopped_by_id": False,
-            "responso_clock_warned": False,
-        })
-        self.env.ref("responso_autoresponder.ir_cron_responso_deadline_warnings")._trigger(warn_at)
+            return {}  # polled late: a person answered after it already
+        deadline, warn_at = self.env["responso.account"]._responso_clock_plan(
+            self.account_id.id, self.company_id.id, start)
+        # the warning job runs every few minutes: no trigger row per conversation
+        return {"responso_clock_start": start, "responso_deadline": deadline, "responso_warn_at": warn_at,
+                "responso_clock_stopped_at": None, "responso_clock_stop_reason": None,
+                "responso_clock_stopped_by_id": None, "responso_clock_warned": False}
 
     def _responso_clock_stop(self, reason, at=None, partner=None):
         running = self.filtered(lambda c: c.responso_clock_start and not c.responso_clock_stopped_at)

@@ -219,12 +219,13 @@ class ResponsoReply(models.Model):
         ``sending``, which the watchdog hands to the marketplace check (``verify``) or to a person — it is never
         re-sent silently. Sends whose answer was lost are checked on the marketplace first (``verify``). Tests
         run without those commits (they cannot commit)."""
-        self._responso_fail_interrupted()
+        interrupted = self._responso_fail_interrupted()
         auto_commit = not getattr(threading.current_thread(), "testing", False)
-        # Commits: at most once needs each claim durable before its delivery, and each outcome durable after it
-        # (DESIGN: a crash may never lead to a silent re-send); _notify_progress cannot give that granularity.
+        # Commits: at most once needs each marketplace claim durable before its delivery, and each outcome durable
+        # after it (DESIGN: a crash may never lead to a silent re-send); _notify_progress cannot give that
+        # granularity.
         checkpoint = self.env.cr.commit if auto_commit else None  # pylint: disable=invalid-commit
-        if auto_commit:
+        if auto_commit and interrupted:
             self.env.cr.commit()  # pylint: disable=invalid-commit
         for _index in range(batch_size):
             reply = self._responso_lock_due("verify", retry_conflicts=auto_commit)
@@ -238,17 +239,24 @@ class ResponsoReply(models.Model):
             reply = self._responso_claim_next(retry_conflicts=auto_commit)
             if not reply:
                 break
-            if auto_commit:
+            if auto_commit and reply._responso_leaves_the_transaction():
                 self.env.cr.commit()  # pylint: disable=invalid-commit  # the claim is durable before anything leaves
             reply._responso_send(checkpoint=checkpoint)
             if auto_commit:
                 self.env.cr.commit()  # pylint: disable=invalid-commit  # the outcome is durable
             sent |= reply
         self._responso_post_pending(batch_size)
-        now = fields.Datetime.now()
-        remaining = self.search_count([("state", "in", ("scheduled", "verify")), ("send_at", "<=", now)])
-        self.env["ir.cron"]._notify_progress(done=len(sent), remaining=remaining)
+        # a batch that ended on an empty queue leaves nothing due; a full one may
+        remaining = len(sent) == batch_size and self.search_count(
+            [("state", "in", ("scheduled", "verify")), ("send_at", "<=", fields.Datetime.now())])
+        self.env["ir.cron"]._notify_progress(done=len(sent), remaining=remaining or 0)
         return sent
+
+    def _responso_leaves_the_transaction(self):
+        """Whether delivering this reply reaches outside the database (a marketplace API call): then its claim
+        must be committed first. A reply kept in the chatter or e-mailed (through Odoo's mail queue) is posted in
+        this transaction: a crash rolls the claim and the post back together, and the reply stays due."""
+        return self.env[self.res_model].browse(self.res_id)._responso_transport() == "api"
 
     @api.model
     def _responso_lock_due(self, state, retry_conflicts=False):
@@ -290,11 +298,11 @@ class ResponsoReply(models.Model):
             if not reply:
                 return reply
             record = self.env[reply.res_model].browse(reply.res_id).exists()
-            # a stored text, read by the company's agents: in the company's language, not the cron's
-            cancel = reply.with_context(lang=reply.company_id.partner_id.lang or self.env.lang)._responso_cancel_reason(
-                record)
-            if cancel:
-                reply._responso_cancel(cancel)
+            if reply._responso_cancel_reason(record):
+                # a stored text, read by the company's agents: in the company's language, not the cron's (read
+                # only when a reply is cancelled)
+                company_lang = reply.company_id.partner_id.lang or self.env.lang
+                reply._responso_cancel(reply.with_context(lang=company_lang)._responso_cancel_reason(record))
                 continue
             reply._responso_write({"state": "sending", "attempts": reply.attempts + 1, "attempted_at": False})
             return reply
@@ -311,57 +319,7 @@ class ResponsoReply(models.Model):
         (stale - left)._responso_write({"state": "failed", "error": _(
             "Interrupted while sending: check in the conversation whether the buyer received this reply, then "
             "retry or cancel it.")})
-
-    def _responso_cancel_reason(self, record):
-        """Checked again when the reply is due: the situation may have changed since the decision."""
-        if not record:
-            return _("the conversation was deleted")
-        if not self.workflow_id.active:
-            return _("the workflow was disabled or deleted")
-        if not self.action_id:
-            return _("the action was deleted")
-        if not record._responso_is_open():
-            return _("the conversation was closed")
-        if record.responso_hold_reason:
-            return _("held for a human: %(reason)s", reason=record.responso_hold_reason)
-        if self.account_id.responso_paused:
-            return _("automatic replies of this account are paused")
-        blocked = self.buyer_id.responso_autoreply_blocked_until
-        if blocked and blocked > fields.Datetime.now():
-            return _("our automatic replies to this address bounced")
-        answered = self._responso_answered_since(record)
-        if answered:
-            return answered
-        limits = record._responso_limits()
-        sent_today = self.search_count([
-            ("res_model", "=", self.res_model), ("res_id", "=", self.res_id), ("state", "=", "sent"),
-            ("sent_at", ">=", fields.Datetime.now() - timedelta(days=1))])
-        if sent_today >= limits.conversation_per_day:
-            return _("cap reached: %(count)s in 24 h in this conversation", count=sent_today)
-        return False
-
-    def _responso_answered_since(self, record):
-        """Only answer while the buyer's message is the newest: a person's answer posted after it (an agent in
-        Odoo, or the seller on the marketplace, fetched by the poll as a note) or another automatic reply makes
-        this reply needless. Bounces, other autoresponders and third parties do not answer the buyer."""
-        siblings = self.search([("trigger_message_id", "=", self.trigger_message_id.id)]).reply_message_id
-        later = self.env["mail.message"].sudo().search([
-            ("model", "=", record._name), ("res_id", "=", record.id),
-            ("id", ">", self.trigger_message_id.id), ("id", "not in", siblings.ids),
-            ("message_type", "in", ("comment", "email")),
-            "|", ("responso_kind", "in", ("auto_reply", "seller")), ("author_id", "!=", record._responso_buyer().id),
-        ], order="id")
-        if any(message.responso_kind == "auto_reply" for message in later):
-            return _("an automatic reply was already sent after this message")
-        if any(message.responso_kind == "seller" for message in later):
-            return _("the seller answered on the marketplace meanwhile")
-        # public messages only (the subtypes are read by id: the message query stays on its indexes)
-        if any(not message.subtype_id.internal and record._responso_is_agent_answer({
-                "message_type": message.message_type, "subtype_id": message.subtype_id.id,
-                "author_id": message.author_id.id, "responso_auto_signal": message.responso_auto_signal,
-        }) for message in later):
-            return _("an agent answered meanwhile")
-        return False
+        return bool(stale)
 
     def _responso_cancel(self, reason):
         self.filtered(lambda r: r.state in ("scheduled", "failed"))._responso_write(

@@ -104,7 +104,9 @@ class ResponsoWorkflowAction(models.Model):
 class ResponsoAccount(models.Model):
     _name = "responso.account"
     _inherit = ["responso.account", "responso.clears.compiled"]
-    _responso_name_fields = ("name",)
+    # its name in reasons; what the response clock reads of it (responso_working_time_cache.py)
+    _responso_name_fields = ("name", "integration_id", "company_id", "responso_response_hours",
+                             "responso_clock_calendar_id", "responso_warn_hours")
 
 
 class ResponsoSource(models.Model):
@@ -122,4 +124,6 @@ class ResponsoIntegration(models.Model):
 class ResourceCalendar(models.Model):
     _name = "resource.calendar"
     _inherit = ["resource.calendar", "responso.clears.compiled"]
-    _responso_name_fields = ("name",)
+    # its name in reasons; what its cached working time is made of besides its lines and time off (cleared by
+    # their own models: responso_working_time_cache.py)
+    _responso_name_fields = ("name", "tz", "two_weeks_calendar", "active")

@@ -25,3 +25,4 @@ from . import test_public_holidays
 from . import test_workflow_dry_run
 from . import test_statistics
 from . import test_resilience
+from . import test_working_time_cache

@@ -8,6 +8,11 @@ from .common import ResponsoCase, warsaw
 
 # Queries of a whole message_post by a buyer on a conversation, with no workflow in the company
 POST_QUERIES_NO_WORKFLOW = 24
+# The first message of a thread starts the response clock: its deadline is planned in the account's working hours
+# from the registry cache (no calendar, leave, account or integration read) and written by the conversation's one
+# UPDATE; the warning job is not woken per conversation. What it costs more is Odoo's own: the buyer becomes a
+# follower of the thread (the follower row and its subtypes).
+POST_QUERIES_FIRST_MESSAGE = POST_QUERIES_NO_WORKFLOW + 1
 # what the autoresponder adds to an answered message: the history (1), the decision (1), the reply (1), the
 # sending cron's trigger (1), the savepoint that keeps the message whatever fails (2)
 AUTORESPONDER_QUERIES = 6
@@ -68,6 +73,20 @@ class TestDecisionQueries(ResponsoCase):
         message = self._measure(POST_QUERIES_NO_WORKFLOW)
         self.assertEqual(message.responso_kind, "buyer", "the role is set when the message is created")
         self.assertFalse(self._decision(message))
+
+    def test_first_message_starts_the_clock_without_reading_the_calendar(self):
+        calendar = self.env["resource.calendar"].create({"name": "Shop hours", "tz": "Europe/Warsaw"})
+        self.acc_allegro.responso_clock_calendar_id = calendar
+        at = warsaw(2026, 12, 4, 16, 0)  # Friday 16:00: the 24 working hours run to Wednesday 16:00
+        self._post_buyer(self._conversation(self.acc_allegro, self.src_messages, self.buyer, "Warm-up"), at=at)
+        conversation = self._conversation(self.acc_allegro, self.src_messages, self.buyer, "First message")
+        self.env.flush_all()
+        self.env.invalidate_all()
+        with self.assertQueryCount(POST_QUERIES_FIRST_MESSAGE):
+            self._post_buyer(conversation, at=at)
+        self.assertEqual(conversation.responso_clock_start, at)
+        self.assertEqual(conversation.responso_deadline, warsaw(2026, 12, 9, 16, 0))
+        self.assertEqual(conversation.last_message_date, at)
 
     def _assert_post_queries(self, workflow_count):
         workflows = self._make_workflows(workflow_count)

@@ -89,6 +89,16 @@ class TestWorkflowActions(ResponsoCase):
         self._post_buyer(self.conv_allegro, body="<p>One more question</p>", at=TUESDAY_NOON)
         self.assertFalse(self.conv_allegro.responso_no_answer_needed, "the buyer's next message needs an answer")
 
+    def test_no_answer_needed_on_the_first_message_stops_the_clock(self):
+        """The clock starts with the buyer's first message, before the workflow's actions: "no answer needed" on
+        that very message stops it (no deadline, no warning to the team)."""
+        self._workflow_with([{"action_type": "no_answer_needed"}],
+                            conditions=[{"kind": "message_text", "phrases": "thank you\ndziękuję"}])
+        conversation = self._conversation(self.acc_allegro, self.src_messages, self.buyer_2, "Thanks")
+        self._post_buyer(conversation, body="<p>Dziękuję!</p>", at=TUESDAY_NOON)
+        self.assertEqual(conversation.responso_clock_stop_reason, "no_answer_needed")
+        self.assertEqual(conversation.responso_clock_state, "stopped")
+
     def test_no_action_when_the_workflow_does_not_match(self):
         self._workflow_with([{"action_type": "add_tags", "tag_ids": [Command.set(self.urgent.ids)]}],
                             conditions=[{"kind": "message_text", "phrases": "pilne"}])
