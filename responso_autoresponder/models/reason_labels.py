@@ -54,6 +54,51 @@ def timezone_name(env, tz_name):
         return tz_name
 
 
+def _signal_templates(env):
+    """(the engine's English wording of a loop-guard rule, as a pattern; its words in the reader's language)."""
+    _ = env._
+    return (
+        (r"out-of-office phrase “(?P<found>.*)”", _("out-of-office phrase “%(found)s”")),
+        (r"automatic-reply subject “(?P<found>.*)”", _("automatic-reply subject “%(found)s”")),
+        (r"our own message \((?P<name>[\w-]+) header\)", _("our own message (%(name)s header)")),
+        (r"our own message \(loop tag in Message-ID\)", _("our own message (loop tag in Message-ID)")),
+        (r"our own message \(Message-ID domain (?P<domain>.+)\)", _("our own message (Message-ID domain %(domain)s)")),
+        (r"our own message \(sender (?P<sender>.+)\)", _("our own message (sender %(sender)s)")),
+        (r"reply to Odoo's loop-detection bounce \((?P<name>.+)\)",
+         _("reply to Odoo's loop-detection bounce (%(name)s)")),
+        (r"(?P<name>[\w-]+) header", _("%(name)s header")),
+        (r"empty Return-Path \(<>\)", _("empty Return-Path (<>)")),
+        (r"sender (?P<sender>.+)", _("sender %(sender)s")),
+        (r"bounce report \((?P<kind>.+)\)", _("bounce report (%(kind)s)")),
+        (r"(?P<channel>.+): author unknown", _("%(channel)s: author unknown")),
+        (r"(?P<channel>.+): author unknown \(role (?P<role>.+)\)", _("%(channel)s: author unknown (role %(role)s)")),
+        (r"(?P<channel>.+): author unknown \(USER without a login to compare\)",
+         _("%(channel)s: author unknown (USER without a login to compare)")),
+        (r"(?P<channel>.+): author unknown \(no sender or account login to compare\)",
+         _("%(channel)s: author unknown (no sender or account login to compare)")),
+        (r"eBay: message from eBay \(FROM_EBAY\)", _("eBay: message from eBay (FROM_EBAY)")),
+        (r"(?P<channel>.+): author role (?P<role>.+)", _("%(channel)s: author role %(role)s")),
+        (r"(?P<channel>.+): our own message \((?P<login>.+)\)", _("%(channel)s: our own message (%(login)s)")),
+        (r"(?P<channel>.+): author is not the interlocutor \((?P<login>.+)\)",
+         _("%(channel)s: author is not the interlocutor (%(login)s)")),
+    )
+
+
+def signal_text(env, rule):
+    """A loop-guard rule — the engine's short English text, stored on the message ("out-of-office phrase
+    “absent”") — in the reader's language; a rule of another shape (a header and its value) stays as it is."""
+    if not isinstance(rule, str) or not rule:
+        return rule
+    for pattern, template in _signal_templates(env):
+        match = re.fullmatch(pattern, rule)
+        if match:
+            params = match.groupdict()
+            if params.get("channel") == "Allegro issue":  # the marketplace rules' label of Allegro's issues
+                params["channel"] = env._("Allegro issue")
+            return template % params
+    return rule
+
+
 class ReaderLabels:
     """Turns the labels of reasons into the reader's language (one query per model, on first use)."""
 
@@ -132,6 +177,8 @@ class ReaderLabels:
             params["found"] = self.names("responso.conversation.tag", params.get("found"))
         elif code == "already_answered":
             params["workflow"] = self.workflow(params.get("workflow"))
+        elif code == "automatic_message":
+            params["signal"] = signal_text(self.env, params.get("signal"))
         if "tz" in params and code != "unknown_timezone":
             params["tz"] = timezone_name(self.env, params["tz"])
         return params

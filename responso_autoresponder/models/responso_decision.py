@@ -120,7 +120,7 @@ class ResponsoDecision(models.Model):
         tables across many reasons."""
         cache = self._responso_reason_cache(_cache)
         params = cache["labels"].relabel(code, params or {})
-        if code == "held_for_human" and params.get("hold"):
+        if code == "held_for_human":
             params["reason"] = self.env["responso.conversation"]._responso_hold_text(params)
         if "subject" in params:
             params["subject"] = cache["kinds"].get(params["subject"], params["subject"])

@@ -116,3 +116,27 @@ class TestReasonLanguage(ResponsoCase):
         settings.responso_tz = "Europe/Paris"
         self.assertIn("czas: Paryż", settings.responso_tz_explained)
         self.assertNotIn("Europe/Paris", settings.responso_tz_explained)
+
+    def test_loop_guard_signals_in_the_readers_language(self):
+        """The loop guard's rules are short English texts stored on the message: shown in the reader's language,
+        the quoted phrase, header or address kept; the hold reason and note in the company's."""
+        self.company.partner_id.lang = "fr_FR"
+        self._workflow("Each message")
+        self._post_buyer(self.conv_allegro, "Je suis absent du bureau jusqu'au 5 janvier.", at=SATURDAY_TEN)
+        self.assertEqual(self.conv_allegro.responso_hold_reason, "formule d’absence « Je suis absent du bureau »")
+        note = self.conv_allegro.message_ids.filtered(lambda m: m.subtype_id == self.env.ref("mail.mt_note"))[:1]
+        self.assertIn("formule d’absence « Je suis absent du bureau »", unescape(str(note.body)))
+        Decision = self.env["responso.decision"]
+        for lang, signal, text in (
+                ("pl_PL", "sender mailer-daemon@example.com",
+                 "wiadomość automatyczna: nadawca mailer-daemon@example.com"),
+                ("fr_FR", "List-Id header", "message automatique : en-tête List-Id"),
+                ("fr_FR", "Allegro issue: author unknown", "message automatique : Allegro (litige) : auteur inconnu"),
+                ("pl_PL", "Auto-Submitted: auto-replied", "wiadomość automatyczna: Auto-Submitted: auto-replied"),
+                ("en_US", "sender mailer-daemon@example.com", "automatic message: sender mailer-daemon@example.com")):
+            with self.subTest(signal, lang=lang):
+                self.assertEqual(Decision.with_context(lang=lang)._responso_reason_text(
+                    "automatic_message", {"signal": signal}), text)
+        self.assertEqual(Decision.with_context(lang="pl_PL")._responso_reason_text(
+            "held_for_human", {"reason": "out-of-office phrase “absent”"}),
+            "czeka na człowieka: fraza nieobecności „absent”")
