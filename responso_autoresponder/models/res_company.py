@@ -5,6 +5,8 @@ from odoo.http import request
 
 from odoo.addons.base.models.res_partner import _tz_get
 
+from .reason_labels import timezone_name
+
 
 class ResCompany(models.Model):
     _inherit = "res.company"
@@ -37,7 +39,6 @@ class ResCompany(models.Model):
     def _responso_tz_explained(self, responso_tz=None):
         """Which timezone new workflows take and why, in words."""
         tz, origin = self._responso_tz_origin(responso_tz)
-        label = dict(self._fields["responso_tz"]._description_selection(self.env)).get(tz, tz)
         why = {
             "autoresponder": _("the autoresponder's timezone"),
             "company": _("the timezone of the company %(company)s", company=self.name),
@@ -45,4 +46,4 @@ class ResCompany(models.Model):
             "browser": _("your browser"),
             "none": _("no timezone is known"),
         }[origin]
-        return _("New workflows read days and hours in %(tz)s (%(why)s).", tz=label, why=why)
+        return _("New workflows read days and hours in %(tz)s (%(why)s).", tz=timezone_name(self.env, tz), why=why)

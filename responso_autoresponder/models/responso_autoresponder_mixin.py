@@ -12,6 +12,7 @@ from ..engine import Reason
 from ..engine.index import history_horizon
 from ..engine.snapshot import facts_to_data, history_to_data, limits_to_data
 from .mail_thread import RESPONSO_MESSAGE_FIELDS, RESPONSO_TRUSTED, TRUSTED_CONTEXT_KEY
+from .reason_labels import signal_text
 
 _logger = logging.getLogger(__name__)
 
@@ -266,8 +267,8 @@ class ResponsoAutoresponderMixin(models.AbstractModel):
 
     def _responso_hold_text(self, held_params):
         """Why a conversation is held for a human (the ``held_for_human`` reason's parameters), in the context's
-        language: the engine gives a code and its parameters; other holds (an out-of-office text quoted from the
-        message, a stored hold) keep their text."""
+        language: the engine gives a code and its parameters, or the loop guard's rule (an out-of-office phrase
+        quoted from the message: its words translated, the quote kept); a stored hold keeps its text."""
         texts = {
             "echo": self.env._("answered %(seconds)s s after our automatic reply"),
             "same_text": self.env._("same text as an earlier message"),
@@ -275,7 +276,7 @@ class ResponsoAutoresponderMixin(models.AbstractModel):
         code = held_params.get("hold")
         if code in texts:
             return Reason(code, held_params.get("hold_params") or {}).text(texts)
-        return held_params.get("reason") or ""
+        return signal_text(self.env, held_params.get("reason")) or ""
 
     def responso_post_buyer_message(self, body, external_id=False, date=False, attachments=None,
                                     auto_signal=None):

@@ -5,6 +5,7 @@ from odoo.tools import SQL, create_index
 
 from ..engine import Reason, decide
 from ..engine.snapshot import facts_from_data, history_from_data, limits_from_data
+from .reason_labels import ReaderLabels
 
 
 class ResponsoDecision(models.Model):
@@ -104,26 +105,25 @@ class ResponsoDecision(models.Model):
             "error": _("autoresponder error: %(error)s"),
         }
 
-    def _responso_reason_text(self, code, params, _cache=None):
-        """A reason in the reader's language; `_cache` keeps the lookup tables across many reasons."""
-        cache = _cache if _cache is not None else {}
+    def _responso_reason_cache(self, cache=None):
+        """The lookup tables of `_responso_reason_text` (filled once per reader)."""
+        cache = cache if cache is not None else {}
         if "texts" not in cache:
             cache["texts"] = self._reason_texts()
             cache["kinds"] = dict(
                 self.env["responso.workflow.condition"]._fields["kind"]._description_selection(self.env))
-        params = dict(params or {})
-        if code == "held_for_human" and params.get("hold"):
+            cache["labels"] = ReaderLabels(self.env)
+        return cache
+
+    def _responso_reason_text(self, code, params, _cache=None):
+        """A reason in the reader's language, its labels too (names, days, timezone); `_cache` keeps the lookup
+        tables across many reasons."""
+        cache = self._responso_reason_cache(_cache)
+        params = cache["labels"].relabel(code, params or {})
+        if code == "held_for_human":
             params["reason"] = self.env["responso.conversation"]._responso_hold_text(params)
         if "subject" in params:
             params["subject"] = cache["kinds"].get(params["subject"], params["subject"])
-        if code in ("weekday_not_in", "weekday_excluded"):
-            # the engine names days in English; show them in the reader's language
-            if "days" not in cache:
-                cache["days"] = {day.with_context(lang="en_US").name: day.name
-                                 for day in self.env["responso.weekday"].search([])}
-            days = cache["days"]
-            params["actual"] = days.get(params.get("actual"), params.get("actual"))
-            params["expected"] = [days.get(day, day) for day in params.get("expected", [])]
         return Reason(code, params).text(cache["texts"])
 
     @api.depends("reason_code", "reason_params")
@@ -215,8 +215,10 @@ class ResponsoDecision(models.Model):
     def _compute_explanation_html(self):
         for decision in self:
             lines = decision._responso_lines()
-            cache = {}
-            rows = [(line["workflow_name"], line["answers"],
+            cache = self._responso_reason_cache()
+            # workflow names as compiled (in the company's language), in the reader's
+            cache["labels"].workflow_ids = {line["workflow_id"] for line in lines if line["workflow_id"]}
+            rows = [(cache["labels"].workflow(line["workflow_name"]), line["answers"],
                      self._responso_reason_text(line["reason_code"], line["reason_params"], cache))
                     for line in lines]
             decision.explanation_html = self.env["ir.qweb"]._render(

@@ -18,6 +18,7 @@ from . import test_placeholders
 from . import test_timezone
 from . import test_agents
 from . import test_translations
+from . import test_reason_language
 from . import test_reply_language
 from . import test_tours
 from . import test_response_clock

@@ -70,7 +70,7 @@ class TestConditions(ResponsoCase):
             with self.subTest(time=f"{hour}:{minute}"):
                 self.assertEqual(self._answers(workflow, at=warsaw(2026, 12, 1, hour, minute)), inside)
         message = self._post_buyer(self.conv_allegro, at=TUESDAY_NOON)
-        self.assertEqual(self._decisions(message).reason, "12:00 is outside 18:00–10:00 (Europe/Warsaw)")
+        self.assertEqual(self._decisions(message).reason, "12:00 is outside 18:00–10:00 (Warsaw Time)")
         workflow.condition_ids.write({"range_operator": "not_in", "time_from": 10.0, "time_to": 18.0})
         self.assertTrue(self._answers(workflow, at=warsaw(2026, 12, 1, 19, 0)))
         self.assertFalse(self._answers(workflow, at=TUESDAY_NOON))

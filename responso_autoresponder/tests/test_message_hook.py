@@ -44,7 +44,7 @@ class TestMessageHook(ResponsoCase, CronMixinCase):
         self.workflow.condition_ids = [(0, 0, {"kind": "weekday", "weekday_ids": [(6, 0, weekend.ids)]})]
         message = self._post_buyer(self.conv_allegro, at="2026-12-01 11:00:00")
         decision = self._decisions(message)
-        self.assertEqual(decision.reason, "Tuesday is not one of Saturday, Sunday (Europe/Warsaw)")
+        self.assertEqual(decision.reason, "Tuesday is not one of Saturday, Sunday (Warsaw Time)")
         self.env["res.lang"]._activate_lang("fr_FR")
         self.env["ir.module.module"]._load_module_terms(["responso_autoresponder"], ["fr_FR"], overwrite=True)
         decision.invalidate_recordset(["reason"])

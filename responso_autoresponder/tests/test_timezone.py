@@ -69,10 +69,10 @@ class TestTimezone(ResponsoCase):
         admin.tz = False
         settings = Form(self.env["res.config.settings"].with_user(admin).with_context(tz="Europe/Paris"))
         self.assertFalse(settings.responso_tz, "no autoresponder timezone: the Settings prompt for one")
-        self.assertIn("Europe/Paris", settings.responso_tz_explained)
+        self.assertIn("Paris Time", settings.responso_tz_explained)
         self.assertIn("your browser", settings.responso_tz_explained)
         settings.responso_tz = "Europe/Warsaw"
-        self.assertIn("Europe/Warsaw", settings.responso_tz_explained, "the value being edited decides")
+        self.assertIn("Warsaw Time", settings.responso_tz_explained, "the value being edited decides")
         self.assertIn("the autoresponder's timezone", settings.responso_tz_explained)
         settings.save()
         self.assertEqual(self.company.responso_tz, "Europe/Warsaw")

@@ -50,7 +50,7 @@ class TestWorkflowTest(DryRunCase):
         self.assertTrue(wizard.answers, wizard.verdict)
         self.assertEqual(wizard.verdict, "It would answer.")
         # when: the delay and the timezone spelled out
-        self.assertIn("Europe/Warsaw", wizard.when_text)
+        self.assertIn("(Warsaw Time; ", wizard.when_text)
         self.assertIn("12:10:00", wizard.when_text)
         self.assertIn("11:10", wizard.when_text, "the UTC time too")
         self.assertIn("10 min after the message received", wizard.when_text)
@@ -72,7 +72,7 @@ class TestWorkflowTest(DryRunCase):
         self.assertIn("Amazon is not one of Allegro Message Center", wizard.verdict)
         html = wizard.conditions_html
         self.assertEqual(html.count("does not hold"), 2, "every condition is checked, not only the first")
-        self.assertIn("Tuesday is not one of Saturday (Europe/Warsaw)", html)
+        self.assertIn("Tuesday is not one of Saturday (Warsaw Time)", html)
         self.assertFalse(wizard.preview_html)
         # the saved workflow did not change
         self.assertEqual(self.weekday_line.weekday_ids, self.tuesday)
@@ -159,7 +159,7 @@ class TestWorkflowReplay(DryRunCase):
         self.assertIn("Replay buyer 0", wizard.answered_html)
         self.assertIn("Replay buyer 1", wizard.not_answered_html)
         self.assertIn("Allegro Discussions is not one of Allegro Message Center", wizard.not_answered_html)
-        self.assertIn("Saturday is not one of Tuesday (Europe/Warsaw)", wizard.not_answered_html)
+        self.assertIn("Saturday is not one of Tuesday (Warsaw Time)", wizard.not_answered_html)
         self.assertIn("Allegro Discussions is not one of", wizard.reasons_html)
         self.assertIn("<td>1</td>", wizard.per_day_html)
         self.assertEqual(self._counts(), before, "nothing stored or sent")

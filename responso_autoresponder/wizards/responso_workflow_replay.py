@@ -10,6 +10,7 @@ from odoo.tools import SQL, format_date
 
 from ..engine.explain import ReplayItem, replay
 from ..engine.snapshot import facts_from_data, history_from_data, limits_from_data
+from ..models.reason_labels import timezone_name
 
 LISTED = 50  # messages listed per group (answered / not answered); the counts cover them all
 
@@ -144,7 +145,8 @@ class ResponsoWorkflowReplayWizard(models.TransientModel):
         self.per_day_html = self._responso_cells(
             [(format_date(self.env, day), answered, answered * spec.action_count, not_answered)
              for day, (answered, not_answered) in summary.per_day.items()],
-            head=(_("Day (%(tz)s)", tz=spec.tz), _("Would answer"), _("Replies"), _("Would not answer")))
+            head=(_("Day (%(tz)s)", tz=timezone_name(self.env, spec.tz)), _("Would answer"), _("Replies"),
+                  _("Would not answer")))
         examples = {}  # reason code -> the words of its first message, as an example
         for _message_id, decision in summary.decisions:
             if not decision.answers and decision.reason.code not in examples:

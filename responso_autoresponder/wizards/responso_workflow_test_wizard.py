@@ -14,6 +14,7 @@ from ..engine import WorkflowIndex
 from ..engine.explain import explain
 from ..engine.index import history_horizon
 from ..engine.throttle import History
+from ..models.reason_labels import timezone_name
 from ..models.responso_reply import LANG_REASONS
 
 
@@ -156,6 +157,7 @@ class ResponsoWorkflowTestWizard(models.TransientModel):
         local = format_datetime(self.env, send_at.replace(tzinfo=None), tz=tz, dt_format="medium")
         received = format_datetime(self.env, self.received_at, tz=tz, dt_format="medium")
         utc = format_datetime(self.env, send_at.replace(tzinfo=None), tz="UTC", dt_format="short")
+        tz = timezone_name(self.env, tz)
         if result.delay_minutes:
             return _("%(local)s (%(tz)s; %(utc)s UTC): %(delay)s after the message received %(received)s",
                      local=local, tz=tz, utc=utc, received=received,
