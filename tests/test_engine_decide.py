@@ -93,6 +93,21 @@ def test_workflow_without_action_does_not_answer_nor_block():
     assert decisions[2].answers
 
 
+def test_a_workflow_that_sends_nothing_applies_without_taking_the_answer():
+    """Tags / assignment / status / note / "no answer needed" only: its actions apply, and the first matching
+    workflow that sends a message answers, even after it in sequence."""
+    tag = WorkflowSpec(id=1, name="Tag", sequence=1, tz=TZ, sends=False)
+    reply = workflow(2, 20, name="Reply")
+    later = workflow(3, 30, name="Later reply")
+    decisions = by_id(decide([tag, reply, later], message(), now=local("2026-06-16 12:00")))
+    assert decisions[1].applied and not decisions[1].answers
+    assert decisions[1].reason == Reason("applied", {"count": 0})
+    assert decisions[2].answers and not decisions[2].applied
+    assert decisions[3].reason == Reason("already_answered", {"workflow": "Reply"})
+    assert decisions[1].reason.text() == (
+        "all conditions hold (0): its actions apply; it sends no message, the answer is left to others")
+
+
 def test_automatic_message_skips_every_workflow():
     facts = message(automatic_signal="Auto-Submitted: auto-replied")
     decisions = decide([workflow(1, 10), workflow(2, 20, SATURDAY_OR_SUNDAY)], facts, now=local("2026-06-16 12:00"))

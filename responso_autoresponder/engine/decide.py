@@ -18,6 +18,9 @@ class WorkflowSpec:
     conditions: tuple = ()
     action_count: int = 1
     interval_minutes: int = DEFAULT_INTERVAL_MINUTES
+    # whether one of its actions sends a message: only such a workflow takes the message's one answer; the others
+    # (tags, assignment, status, note, "no answer needed") apply whenever their conditions hold
+    sends: bool = True
 
     @property
     def delay_minutes(self):
@@ -34,6 +37,12 @@ class Decision:
     answers: bool
     reason: Reason
     send_at: datetime | None = None
+    applied: bool = False  # a workflow that sends no message: its conditions hold, its actions apply
+
+
+def applied_decision(workflow):
+    """The Decision of a matching workflow that sends no message: it acts, and leaves the answer to others."""
+    return Decision(workflow.id, False, Reason("applied", {"count": len(workflow.conditions)}), applied=True)
 
 
 def evaluate(workflow, facts):
@@ -48,8 +57,10 @@ def evaluate(workflow, facts):
 
 def decide(workflows, facts, now, history=None, limits=None):
     """One Decision per workflow, in sequence order. At most one workflow answers a message (the seed asks
-    for as few messages as possible): the first whose conditions all hold, unless a guard stops it (another
-    autoresponder, throttling, a cap); later matches are skipped."""
+    for as few messages as possible): the first that sends a message and whose conditions all hold, unless a guard
+    stops it (throttling, a cap); later sending matches are skipped. Every matching workflow that sends no message
+    applies its actions (`applied`), before or after the answering one. A message-level guard (another
+    autoresponder, a held conversation…) stops every workflow."""
     history, limits = history or History(), limits or Limits()
     ordered = sorted(workflows, key=lambda w: (w.sequence, w.id))
     blocked = message_guard(facts, history, limits, now)
@@ -63,6 +74,8 @@ def decide(workflows, facts, now, history=None, limits=None):
             decisions.append(Decision(workflow.id, False, failed))
         elif not workflow.action_count:
             decisions.append(Decision(workflow.id, False, Reason("no_action")))
+        elif not workflow.sends:
+            decisions.append(applied_decision(workflow))
         elif winner is not None:
             decisions.append(Decision(workflow.id, False, Reason("already_answered", {"workflow": winner.name})))
         else:

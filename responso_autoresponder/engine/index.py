@@ -8,7 +8,7 @@ conditions are checked by predicates compiled once, without building any reason 
 workflow are rebuilt on demand by `decide()` from the same facts (see `snapshot.py`), never on the hot path.
 
 The outcome is the one `decide()` gives over all workflows, only cheaper: same order (sequence, id), same single
-winner, same guards (property-tested against `decide()`).
+answer, same workflows applying their actions without sending, same guards (property-tested against `decide()`).
 """
 
 from dataclasses import dataclass
@@ -28,15 +28,21 @@ DIMENSIONS = (cond.ACCOUNT, cond.SOURCE, cond.INTEGRATION)
 class Outcome:
     """What happens to one buyer message.
 
-    `decision` is the first workflow whose conditions all hold (answers, or was stopped by a guard), or None;
-    `skipped` the later workflows whose conditions held too but that do not answer (one answer per message);
-    `blocked` the message-level guard (automatic message, held, paused…) when no workflow was evaluated."""
+    `decision` is the first workflow that sends a message and whose conditions all hold (answers, or was stopped
+    by a guard), or None; `skipped` the later sending workflows whose conditions held too but that do not answer
+    (one answer per message); `applied` the matching workflows that send no message: their actions apply (tags,
+    assignment, status, note, "no answer needed") and they take no answer; `acting` the workflows whose actions
+    run, in sequence order (the applied ones and the answering one); `blocked` the message-level guard (automatic
+    message, held, paused…) when no workflow was evaluated."""
 
     decision: Decision | None = None
     skipped: tuple = ()
     blocked: Reason | None = None
     evaluated: int = 0  # candidates the index let through
     total: int = 0  # workflows of the company
+    applied: tuple = ()  # ids of the matching workflows that send no message, in sequence order
+    applied_names: tuple = ()
+    acting: tuple = ()  # ids of the workflows whose actions run, in sequence order
 
     @property
     def answers(self):
@@ -48,6 +54,8 @@ class Outcome:
             return self.blocked
         if self.decision is not None:
             return self.decision.reason
+        if self.applied:
+            return Reason("actions_applied", {"workflows": list(self.applied_names)})
         return Reason("no_match", {"count": self.total})
 
 
@@ -165,7 +173,7 @@ class WorkflowIndex:
                  else sorted(self._rank_of[spec.id] for spec in candidates))
         compiled = [self._compiled[rank] for rank in ranks]
         moments = {}
-        decision, skipped = None, []
+        decision, skipped, applied, acting = None, [], [], []
         for item in compiled:
             spec = item.spec
             moment = moments.get(spec.tz)
@@ -174,6 +182,10 @@ class WorkflowIndex:
             if not all(predicate(facts, moment, spec.tz) for predicate in item.predicates):
                 continue
             if not spec.action_count:
+                continue
+            if not spec.sends:
+                applied.append(spec)
+                acting.append(spec.id)
                 continue
             if decision is not None:
                 skipped.append(spec.id)
@@ -184,7 +196,10 @@ class WorkflowIndex:
             else:
                 at = send_time(facts.received_at, now, spec.delay_minutes)
                 decision = Decision(spec.id, True, Reason("matched", {"count": len(spec.conditions)}), at)
-        return Outcome(decision=decision, skipped=tuple(skipped), evaluated=len(compiled), total=len(self.specs))
+                acting.append(spec.id)
+        return Outcome(decision=decision, skipped=tuple(skipped), evaluated=len(compiled), total=len(self.specs),
+                       applied=tuple(spec.id for spec in applied), applied_names=tuple(spec.name for spec in applied),
+                       acting=tuple(acting))
 
 
 def history_horizon(index, limits, now):

@@ -49,14 +49,17 @@ def specs_to_data(specs):
     return [{
         "id": spec.id, "name": spec.name, "sequence": spec.sequence, "tz": spec.tz,
         "conditions": [condition_to_data(condition) for condition in spec.conditions],
-        "actions": spec.action_count, "interval": spec.interval_minutes,
+        "actions": spec.action_count, "interval": spec.interval_minutes, "sends": spec.sends,
     } for spec in sorted(specs, key=lambda spec: (spec.sequence, spec.id))]
 
 
 def specs_from_data(data):
     return [WorkflowSpec(id=item["id"], name=item["name"], sequence=item["sequence"], tz=item["tz"],
                          conditions=tuple(condition_from_data(c) for c in item["conditions"]),
-                         action_count=item["actions"], interval_minutes=item["interval"])
+                         action_count=item["actions"], interval_minutes=item["interval"],
+                         # snapshots taken before 18.0.1.1.0 knew no other kind: every workflow with actions took
+                         # the answer, and their decisions replay as they were taken
+                         sends=item.get("sends", True))
             for item in data]
 
 

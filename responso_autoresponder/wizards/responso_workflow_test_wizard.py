@@ -145,6 +145,8 @@ class ResponsoWorkflowTestWizard(models.TransientModel):
             reason = Decision._responso_reason_text(result.reason.code, result.reason.params, texts)
             wizard.answers = result.answers
             wizard.verdict = (_("It would answer.") if result.answers
+                              else _("It would apply its actions: it sends no message, so it leaves the answer to "
+                                     "other workflows.") if result.decision.applied
                               else _("It would not answer: %(reason)s.", reason=reason))
             wizard.conditions_html = wizard._responso_conditions_html(workflow, result, texts)
             if result.answers:
