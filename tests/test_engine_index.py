@@ -59,7 +59,7 @@ def random_condition(rng):
     if kind == "trigger":
         return Condition(kind, "in", frozenset([rng.choice(("first_message", "each_message"))]))
     if kind == "working_hours":
-        return Condition(kind, operator, calendar=rng.choice(CALENDARS))
+        return Condition(kind, operator, calendar=rng.choice(CALENDARS + ("account",)))
     return Condition("delay", delay_minutes=rng.choice((0, 5, 60)))
 
 
@@ -80,7 +80,8 @@ def random_facts(rng):
                         sender_email=rng.choice(EMAILS), subject=rng.choice(TEXTS), customer_name=rng.choice(TEXTS),
                         text=rng.choice(TEXTS), is_new_conversation=rng.random() < 0.5, is_return=rng.random() < 0.3,
                         tags=frozenset(rng.sample(list(TAGS), rng.randint(0, 2))), status=rng.choice(STATUSES),
-                        last_customer_message=rng.choice((None, received - timedelta(minutes=rng.randint(1, 3000)))))
+                        last_customer_message=rng.choice((None, received - timedelta(minutes=rng.randint(1, 3000)))),
+                        account_calendar=rng.choice(CALENDARS + (None,)))
 
 
 @pytest.mark.parametrize("seed", range(300))

@@ -26,9 +26,16 @@ class WorkflowSpec:
     def delay_minutes(self):
         return max((c.delay_minutes for c in self.conditions if c.kind == cond.DELAY), default=0)
 
-    def working_time_keys(self):
-        """(calendar, tz) pairs whose working time the facts must carry for this workflow."""
-        return {(c.calendar, self.tz) for c in self.conditions if c.kind == cond.WORKING_HOURS}
+    def working_time_keys(self, account_calendar=None):
+        """(calendar, tz) pairs whose working time the facts must carry for this workflow; `account_calendar`: the
+        calendar of the message's account, for conditions on the account's working hours."""
+        calendars = (account_calendar if c.calendar == cond.ACCOUNT_CALENDAR else c.calendar
+                     for c in self.conditions if c.kind == cond.WORKING_HOURS)
+        return {(calendar, self.tz) for calendar in calendars if calendar is not None}
+
+    @property
+    def uses_account_calendar(self):
+        return any(c.kind == cond.WORKING_HOURS and c.calendar == cond.ACCOUNT_CALENDAR for c in self.conditions)
 
 
 @dataclass(frozen=True)

@@ -76,6 +76,8 @@ def _predicate(condition):
         return lambda facts, moment, tz: in_window(moment.hour * 60 + moment.minute, start, end) != negate
     if kind == cond.WORKING_HOURS:
         calendar = condition.calendar
+        if calendar == cond.ACCOUNT_CALENDAR:
+            return lambda facts, moment, tz: cond.is_working_time(condition, facts, tz) != negate
         return lambda facts, moment, tz: facts.working_time[(calendar, tz)] != negate
     if kind == cond.SENDER_EMAIL:
         return lambda facts, moment, tz: (cond.email_matches(facts.sender_email, values) is not None) != negate
@@ -142,6 +144,8 @@ class WorkflowIndex:
         # the condition kinds in use: facts that cost something to read are read only when asked for
         self.kinds = frozenset(condition.kind for spec in self.specs for condition in spec.conditions)
         self.max_interval_minutes = max((spec.interval_minutes for spec in self.specs), default=0)
+        # some workflow reads the working hours of the message's account: the facts must name its calendar
+        self.uses_account_calendar = any(spec.uses_account_calendar for spec in self.specs)
 
     def __len__(self):
         return len(self.specs)
@@ -159,9 +163,10 @@ class WorkflowIndex:
         """The workflows that could apply to the message, in sequence order."""
         return [self.specs[rank] for rank in self._candidate_ranks(facts)]
 
-    def working_time_keys(self, candidates):
-        """(calendar, tz) pairs whose working time the facts must carry for these candidates."""
-        return {key for spec in candidates for key in spec.working_time_keys()}
+    def working_time_keys(self, candidates, account_calendar=None):
+        """(calendar, tz) pairs whose working time the facts must carry for these candidates (`account_calendar`: the
+        calendar of the message's account)."""
+        return {key for spec in candidates for key in spec.working_time_keys(account_calendar)}
 
     def decide(self, facts, now, history=None, limits=None, candidates=None):
         """The Outcome for the message: what `decide()` over all workflows gives, evaluating only candidates."""

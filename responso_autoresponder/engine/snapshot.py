@@ -82,6 +82,7 @@ def facts_to_data(facts):
         "sender_email": facts.sender_email, "subject": facts.subject, "customer_name": facts.customer_name,
         "text": facts.text, "new_conversation": facts.is_new_conversation, "return": facts.is_return,
         "tags": sorted(facts.tags), "status": facts.status, "last_customer": _dt(facts.last_customer_message),
+        "account_calendar": facts.account_calendar,
     }
 
 
@@ -103,7 +104,7 @@ def facts_from_data(data, working_time=None):
         customer_name=data.get("customer_name", ""), text=data.get("text", ""),
         is_new_conversation=data.get("new_conversation", False), is_return=data.get("return", False),
         tags=frozenset(data.get("tags", ())), status=data.get("status"),
-        last_customer_message=_parse_dt(data.get("last_customer")))
+        last_customer_message=_parse_dt(data.get("last_customer")), account_calendar=data.get("account_calendar"))
 
 
 def history_to_data(history):

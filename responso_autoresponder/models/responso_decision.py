@@ -224,13 +224,16 @@ class ResponsoDecision(models.Model):
                 for d in decisions]
 
     def _responso_labels(self, facts_data):
-        """Names of the message's source, account, integration and status, as the reasons show them."""
+        """Names of the message's source, account, integration, status and account's calendar, as the reasons show
+        them."""
         labels = []
         for kind, model in (("source", "responso.source"), ("account", "responso.account"),
-                            ("integration", "responso.integration"), ("status", "responso.conversation.status")):
-            if facts_data.get(kind):
-                record = self.env[model].sudo().with_context(active_test=False).browse(facts_data[kind]).exists()
-                labels.append([kind, facts_data[kind], record.display_name if record else f"#{facts_data[kind]}"])
+                            ("integration", "responso.integration"), ("status", "responso.conversation.status"),
+                            ("working_hours", "resource.calendar")):
+            key = "account_calendar" if kind == "working_hours" else kind
+            if facts_data.get(key):
+                record = self.env[model].sudo().with_context(active_test=False).browse(facts_data[key]).exists()
+                labels.append([kind, facts_data[key], record.display_name if record else f"#{facts_data[key]}"])
         return labels
 
     @api.depends("inputs", "legacy_lines", "snapshot_key")

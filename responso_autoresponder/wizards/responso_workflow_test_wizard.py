@@ -111,8 +111,12 @@ class ResponsoWorkflowTestWizard(models.TransientModel):
         else:
             history = History(account_paused=account.responso_paused)
             thread_facts = {"is_first_message": self.is_first_message, "is_new_conversation": True}
-        facts = replace(facts, **thread_facts,
-                        working_time=record._responso_working_time(spec.working_time_keys(), moment))
+        calendar = record._responso_account_calendar()
+        if spec.uses_account_calendar and calendar:
+            name = self.env["resource.calendar"].browse(calendar).display_name
+            facts = replace(facts, labels={**facts.labels, ("working_hours", calendar): name})
+        facts = replace(facts, **thread_facts, account_calendar=calendar,
+                        working_time=record._responso_working_time(spec.working_time_keys(calendar), moment))
         return explain(spec, facts, moment, history, limits), message
 
     def _responso_labels(self, record):
