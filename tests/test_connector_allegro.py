@@ -469,6 +469,27 @@ def test_message_shapes_beta_v1_common_and_post_purchase_threads(fake, make):
     assert question.order_ref is None
 
 
+def test_return_threads_are_told_apart(fake, make):
+    """beta.v1 POST_PURCHASE_ISSUE threads (A3 #13797, A2) and every dispute or claim of /sale/issues (A1) are
+    returns / post-purchase issues; COMMON threads are not."""
+    common = fake.add_thread(interlocutor="user1")
+    fake.add_message(common, "Pytanie o produkt", at=at(1))
+    issue = fake.add_thread(type="POST_PURCHASE_ISSUE", interlocutor="BuyerLogin", order_id="29738e61")
+    fake.add_message(issue, "Chcę zwrócić", at=at(2))
+    dispute = fake.add_issue(opened_at=at(3), checkout_form_id="cf-1")
+    fake.add_issue_message(dispute, "Nie doszło", at=at(3))
+    claim = fake.add_issue(type="CLAIM", status="CLAIM_SUBMITTED", opened_at=at(4), checkout_form_id="cf-2")
+    fake.add_issue_message(claim, "Reklamacja", at=at(4))
+    client = make()
+    question, returned = client.fetch_new_messages(None)
+    assert (question.text, question.is_return) == ("Pytanie o produkt", False)
+    assert (returned.text, returned.is_return) == ("Chcę zwrócić", True)
+    assert [(m.text, m.is_return) for m in client.fetch_new_issue_messages(None)] == [
+        ("Nie doszło", True), ("Reklamacja", True)]
+    public = make(version=PUBLIC_V1)
+    assert not any(m.is_return for m in public.fetch_new_messages(None)), "public.v1 does not tell"
+
+
 # ------------------------------------------------------------------------------------------------ Discussions
 
 

@@ -1,5 +1,6 @@
 """decide(): which workflow answers a message, when, and why the others do not."""
 
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from itertools import permutations
 from zoneinfo import ZoneInfo
@@ -91,6 +92,21 @@ def test_workflow_without_action_does_not_answer_nor_block():
     assert not decisions[1].answers
     assert decisions[1].reason == Reason("no_action")
     assert decisions[2].answers
+
+
+def test_a_workflow_that_sends_nothing_applies_without_taking_the_answer():
+    """Tags / assignment / status / note / "no answer needed" only: its actions apply, and the first matching
+    workflow that sends a message answers, even after it in sequence."""
+    tag = WorkflowSpec(id=1, name="Tag", sequence=1, tz=TZ, sends=False)
+    reply = workflow(2, 20, name="Reply")
+    later = workflow(3, 30, name="Later reply")
+    decisions = by_id(decide([tag, reply, later], message(), now=local("2026-06-16 12:00")))
+    assert decisions[1].applied and not decisions[1].answers
+    assert decisions[1].reason == Reason("applied", {"count": 0})
+    assert decisions[2].answers and not decisions[2].applied
+    assert decisions[3].reason == Reason("already_answered", {"workflow": "Reply"})
+    assert decisions[1].reason.text() == (
+        "all conditions hold (0): its actions apply; it sends no message, the answer is left to others")
 
 
 def test_automatic_message_skips_every_workflow():
@@ -218,3 +234,27 @@ def test_old_messages_get_no_automatic_answer():
     assert decision.reason.text() == "received 25 h ago: too old for an automatic answer"
     (decision,) = decide([workflow], facts, received + timedelta(hours=23))
     assert decision.answers
+
+
+# ---------------------------------------------------------------- the account's working hours
+
+
+def test_working_hours_of_the_account_read_the_calendar_the_message_names():
+    """A condition on "the account's working hours" reads the calendar of the message's account: one workflow (the
+    out-of-hours template) fits accounts with different calendars; an account without a calendar is never inside."""
+    out_of_hours = WorkflowSpec(id=1, name="Out of hours", sequence=1, tz=TZ, conditions=(
+        Condition("working_hours", "not_in", calendar="account"),))
+    assert out_of_hours.uses_account_calendar
+    assert out_of_hours.working_time_keys(account_calendar=7) == {(7, TZ)}
+    assert out_of_hours.working_time_keys() == set()
+    working = {(7, TZ): True, (8, TZ): False}
+    shop_open = message(account_calendar=7, working_time=working, labels={("working_hours", 7): "Shop A"})
+    shop_closed = message(account_calendar=8, working_time=working)
+    at = local("2026-06-16 12:00")
+    assert answering(decide([out_of_hours], shop_closed, at)) == [1]
+    [decision] = decide([out_of_hours], shop_open, at)
+    assert decision.reason == Reason("inside_working_hours",
+                                     {"actual": "Tue 12:00", "expected": "Shop A", "tz": TZ})
+    assert answering(decide([out_of_hours], message(), at)) == [1], "no calendar: never working time"
+    inside = replace(out_of_hours, conditions=(Condition("working_hours", "in", calendar="account"),))
+    assert decide([inside], message(), at)[0].reason.params["expected"] == "account"

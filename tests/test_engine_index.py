@@ -59,14 +59,15 @@ def random_condition(rng):
     if kind == "trigger":
         return Condition(kind, "in", frozenset([rng.choice(("first_message", "each_message"))]))
     if kind == "working_hours":
-        return Condition(kind, operator, calendar=rng.choice(CALENDARS))
+        return Condition(kind, operator, calendar=rng.choice(CALENDARS + ("account",)))
     return Condition("delay", delay_minutes=rng.choice((0, 5, 60)))
 
 
 def random_workflows(rng, count):
     return [WorkflowSpec(id=i, name=f"W{i}", sequence=rng.randint(1, 5), tz=rng.choice(TIMEZONES),
                          conditions=tuple(random_condition(rng) for _ in range(rng.randint(1, 5))),
-                         action_count=rng.choice((1, 1, 1, 0)), interval_minutes=rng.choice((0, 60, 1440)))
+                         action_count=rng.choice((1, 1, 1, 0)), interval_minutes=rng.choice((0, 60, 1440)),
+                         sends=rng.random() < 0.7)
             for i in range(1, count + 1)]
 
 
@@ -79,7 +80,8 @@ def random_facts(rng):
                         sender_email=rng.choice(EMAILS), subject=rng.choice(TEXTS), customer_name=rng.choice(TEXTS),
                         text=rng.choice(TEXTS), is_new_conversation=rng.random() < 0.5, is_return=rng.random() < 0.3,
                         tags=frozenset(rng.sample(list(TAGS), rng.randint(0, 2))), status=rng.choice(STATUSES),
-                        last_customer_message=rng.choice((None, received - timedelta(minutes=rng.randint(1, 3000)))))
+                        last_customer_message=rng.choice((None, received - timedelta(minutes=rng.randint(1, 3000)))),
+                        account_calendar=rng.choice(CALENDARS + (None,)))
 
 
 @pytest.mark.parametrize("seed", range(300))
@@ -91,11 +93,13 @@ def test_index_gives_the_outcome_of_decide_over_all_workflows(seed):
     full = decide(workflows, facts, now, history)
     outcome = WorkflowIndex(workflows).decide(facts, now, history)
 
-    first = next((d for d in full if d.answers or d.reason.code not in _FAILED), None)
+    first = next((d for d in full if d.answers or d.reason.code not in _FAILED | {"applied"}), None)
     assert (outcome.decision.workflow_id if outcome.decision else None) == (first.workflow_id if first else None)
     if first is not None:
         assert outcome.decision == first
     assert list(outcome.skipped) == [d.workflow_id for d in full if d.reason.code == "already_answered"]
+    assert list(outcome.applied) == [d.workflow_id for d in full if d.applied]
+    assert list(outcome.acting) == [d.workflow_id for d in full if d.applied or d.answers]
     assert outcome.total == len(workflows)
 
 
@@ -142,6 +146,38 @@ def test_a_message_level_guard_evaluates_nothing():
     assert outcome.reason == Reason("automatic_message", {"signal": "Auto-Submitted: auto-replied"})
 
 
+def test_non_sending_workflows_apply_and_leave_the_answer_to_the_first_sending_one():
+    at = datetime(2026, 6, 1, 12, tzinfo=timezone.utc)
+    tag = WorkflowSpec(id=1, name="Tag returns", sequence=1, tz="UTC", sends=False)
+    reply = WorkflowSpec(id=2, name="Reply", sequence=2, tz="UTC")
+    other = WorkflowSpec(id=3, name="Other reply", sequence=3, tz="UTC")
+    assign = WorkflowSpec(id=4, name="Assign", sequence=4, tz="UTC", sends=False)
+    outcome = WorkflowIndex([assign, other, reply, tag]).decide(MessageFacts(1, at), at)
+    assert outcome.answers and outcome.decision.workflow_id == 2
+    assert outcome.applied == (1, 4) and outcome.applied_names == ("Tag returns", "Assign")
+    assert outcome.acting == (1, 2, 4), "actions run in workflow sequence order"
+    assert outcome.skipped == (3,), "only a sending workflow is skipped"
+    assert outcome.reason == Reason("matched", {"count": 0})
+
+
+def test_only_non_sending_workflows_say_which_applied():
+    at = datetime(2026, 6, 1, 12, tzinfo=timezone.utc)
+    tag = WorkflowSpec(id=1, name="Tag returns", sequence=1, tz="UTC", sends=False)
+    throttled = WorkflowSpec(id=2, name="Reply", sequence=2, tz="UTC", interval_minutes=60,
+                             conditions=(Condition("account", "in", frozenset([9])),))
+    outcome = WorkflowIndex([tag, throttled]).decide(MessageFacts(1, at), at)
+    assert outcome.decision is None and not outcome.answers and outcome.acting == (1,)
+    assert outcome.reason.text() == "no workflow sends an answer; actions applied by Tag returns"
+    # throttling stops a reply, never the actions of a workflow that sends nothing
+    history = History(last_reply_to_buyer=at - timedelta(minutes=5))
+    outcome = WorkflowIndex([tag, throttled]).decide(MessageFacts(1, at, account=9), at, history)
+    assert outcome.decision.reason.code == "throttled" and outcome.acting == (1,)
+    # a message-level guard stops every workflow, those that send nothing included
+    signal = AutomaticSignal(HARD, "Auto-Submitted: auto-replied")
+    outcome = WorkflowIndex([tag, throttled]).decide(MessageFacts(1, at, automatic_signal=signal), at)
+    assert outcome.acting == () and outcome.applied == ()
+
+
 def test_no_match_reason_counts_the_workflows():
     spec = WorkflowSpec(id=1, name="W", sequence=1, tz="UTC", conditions=(Condition("account", "in", frozenset([1])),))
     at = datetime(2026, 6, 1, 12, tzinfo=timezone.utc)
@@ -175,6 +211,22 @@ def test_snapshot_round_trip_explains_the_same_way(seed):
     again = decide(specs_from_data(data["specs"]), facts_from_data(data["facts"]), now,
                    history_from_data(data["history"]), limits_from_data(data["limits"]))
     assert again == decide(workflows, facts, now, history, limits)
+
+
+def test_snapshots_taken_before_non_sending_workflows_replay_as_they_were():
+    """A snapshot without "sends" (before 18.0.1.1.0) is read as every workflow sending: its decisions (the first
+    matching workflow took the answer, whatever its actions) come out as they were taken."""
+    old = [{"id": 1, "name": "Tag", "sequence": 1, "tz": "UTC", "conditions": [], "actions": 1, "interval": 0},
+           {"id": 2, "name": "Reply", "sequence": 2, "tz": "UTC", "conditions": [], "actions": 1, "interval": 0}]
+    at = datetime(2026, 6, 1, 12, tzinfo=timezone.utc)
+    decisions = decide(specs_from_data(old), MessageFacts(1, at), at)
+    assert [(d.answers, d.applied, d.reason.code) for d in decisions] == [
+        (True, False, "matched"), (False, False, "already_answered")]
+    specs = specs_from_data([dict(old[0], sends=False), old[1]])
+    assert specs_from_data(specs_to_data(specs)) == specs
+    decisions = decide(specs, MessageFacts(1, at), at)
+    assert [(d.answers, d.applied, d.reason.code) for d in decisions] == [
+        (False, True, "applied"), (True, False, "matched")]
 
 
 def test_fingerprint_ignores_key_order_and_sees_any_change():

@@ -108,6 +108,9 @@ class IncomingMessage:
     subject: str | None = None
     order_ref: str | None = None
     attachments: tuple = ()  # (Attachment(file_name, url, status), ...): pairs, with a status when known
+    # the marketplace says the thread is a return / post-purchase issue (docs/marketplace-contract.md "Returns"):
+    # Allegro disputes and claims (A1), beta.v1 POST_PURCHASE_ISSUE threads (A3 #13797, A2); False when unknown
+    is_return: bool = False
 
 
 def _normalized(text):

@@ -43,6 +43,10 @@ FACT_OF_FLAG = {NEW_CONVERSATION: "is_new_conversation", RETURN_CREATED: "is_ret
 FLAG_REASONS = {NEW_CONVERSATION: ("not_new_conversation", "new_conversation"),
                 RETURN_CREATED: ("not_return", "return_thread")}
 
+# the working-hours calendar of a condition that reads the message's account's own calendar (its response working
+# hours, else the company's): resolved per message from MessageFacts.account_calendar
+ACCOUNT_CALENDAR = "account"
+
 # operators
 IN = "in"  # is one of / inside
 NOT_IN = "not_in"  # is none of / outside
@@ -108,7 +112,7 @@ class Condition:
     values: frozenset = frozenset()
     start_minute: int | None = None
     end_minute: int | None = None
-    calendar: int | None = None
+    calendar: int | str | None = None  # a resource.calendar id, or ACCOUNT_CALENDAR
     delay_minutes: int = 0
     labels: dict = field(default_factory=dict, compare=False)
 
@@ -152,6 +156,22 @@ def condition_problems(condition):
     return []
 
 
+def calendar_of(condition, facts):
+    """The calendar id a working-hours condition reads for this message (None: the account has none)."""
+    return facts.account_calendar if condition.calendar == ACCOUNT_CALENDAR else condition.calendar
+
+
+def is_working_time(condition, facts, tz_name):
+    """Whether the message arrived in the working time of the condition's calendar (no calendar: never)."""
+    calendar = calendar_of(condition, facts)
+    if calendar is None:
+        return False
+    try:  # indexing, not .get(): the facts may compute missing calendars on demand (explanations)
+        return facts.working_time[(calendar, tz_name)]
+    except KeyError:
+        raise KeyError(f"no working-time fact for calendar {calendar} in {tz_name}") from None
+
+
 def check(condition, facts, local_moment, tz_name):
     """None when the condition holds for the message received at `local_moment`, else the Reason why not."""
     kind, negate = condition.kind, condition.operator == NOT_IN
@@ -180,14 +200,13 @@ def check(condition, facts, local_moment, tz_name):
         params = {"actual": format_minutes(minute), "expected": format_window(start, end), "tz": tz_name}
         return Reason("inside_window" if negate else "outside_window", params)
     if kind == WORKING_HOURS:
-        try:  # indexing, not .get(): the facts may compute missing calendars on demand (explanations)
-            inside = facts.working_time[(condition.calendar, tz_name)]
-        except KeyError:
-            raise KeyError(f"no working-time fact for calendar {condition.calendar} in {tz_name}") from None
-        if inside != negate:
+        if is_working_time(condition, facts, tz_name) != negate:
             return None
-        params = {"actual": local_moment.strftime("%a %H:%M"),
-                  "expected": condition.labels.get(condition.calendar, condition.calendar), "tz": tz_name}
+        calendar = calendar_of(condition, facts)
+        expected = facts.labels.get((WORKING_HOURS, calendar)) or condition.labels.get(calendar, calendar)
+        if condition.calendar == ACCOUNT_CALENDAR:  # the calendar's name, else the condition's wording
+            expected = expected or condition.labels.get(ACCOUNT_CALENDAR, ACCOUNT_CALENDAR)
+        params = {"actual": local_moment.strftime("%a %H:%M"), "expected": expected, "tz": tz_name}
         return Reason("inside_working_hours" if negate else "outside_working_hours", params)
     if kind in MESSAGE_KINDS:
         return _check_message(condition, facts, negate)

@@ -20,7 +20,9 @@ class MessageFacts:
     `is_new_conversation`: no earlier buyer message in the thread (from the history query); `is_return`: the
     thread is the marketplace's return / post-purchase issue thread (when the connector knows it). `tags` and `status`
     are ids of the conversation's tags and status; `last_customer_message` is when the buyer last wrote in the
-    thread before this message (None: never).
+    thread before this message (None: never). `account_calendar`: the id of the working-hours calendar of the
+    message's account (its response working hours, else the company's), read by working-hours conditions on "the
+    account's working hours" (None: no such condition, or no calendar).
     """
 
     message_id: int
@@ -40,6 +42,7 @@ class MessageFacts:
     tags: frozenset = frozenset()  # ids of the conversation's tags
     status: int | None = None  # id of the conversation's status
     last_customer_message: datetime | None = None  # the buyer's previous message in the thread (history query)
+    account_calendar: int | None = None
     labels: dict = field(default_factory=dict)
 
     def __post_init__(self):

@@ -8,7 +8,7 @@ conditions are checked by predicates compiled once, without building any reason 
 workflow are rebuilt on demand by `decide()` from the same facts (see `snapshot.py`), never on the hot path.
 
 The outcome is the one `decide()` gives over all workflows, only cheaper: same order (sequence, id), same single
-winner, same guards (property-tested against `decide()`).
+answer, same workflows applying their actions without sending, same guards (property-tested against `decide()`).
 """
 
 from dataclasses import dataclass
@@ -28,15 +28,21 @@ DIMENSIONS = (cond.ACCOUNT, cond.SOURCE, cond.INTEGRATION)
 class Outcome:
     """What happens to one buyer message.
 
-    `decision` is the first workflow whose conditions all hold (answers, or was stopped by a guard), or None;
-    `skipped` the later workflows whose conditions held too but that do not answer (one answer per message);
-    `blocked` the message-level guard (automatic message, held, paused…) when no workflow was evaluated."""
+    `decision` is the first workflow that sends a message and whose conditions all hold (answers, or was stopped
+    by a guard), or None; `skipped` the later sending workflows whose conditions held too but that do not answer
+    (one answer per message); `applied` the matching workflows that send no message: their actions apply (tags,
+    assignment, status, note, "no answer needed") and they take no answer; `acting` the workflows whose actions
+    run, in sequence order (the applied ones and the answering one); `blocked` the message-level guard (automatic
+    message, held, paused…) when no workflow was evaluated."""
 
     decision: Decision | None = None
     skipped: tuple = ()
     blocked: Reason | None = None
     evaluated: int = 0  # candidates the index let through
     total: int = 0  # workflows of the company
+    applied: tuple = ()  # ids of the matching workflows that send no message, in sequence order
+    applied_names: tuple = ()
+    acting: tuple = ()  # ids of the workflows whose actions run, in sequence order
 
     @property
     def answers(self):
@@ -48,6 +54,8 @@ class Outcome:
             return self.blocked
         if self.decision is not None:
             return self.decision.reason
+        if self.applied:
+            return Reason("actions_applied", {"workflows": list(self.applied_names)})
         return Reason("no_match", {"count": self.total})
 
 
@@ -68,6 +76,8 @@ def _predicate(condition):
         return lambda facts, moment, tz: in_window(moment.hour * 60 + moment.minute, start, end) != negate
     if kind == cond.WORKING_HOURS:
         calendar = condition.calendar
+        if calendar == cond.ACCOUNT_CALENDAR:
+            return lambda facts, moment, tz: cond.is_working_time(condition, facts, tz) != negate
         return lambda facts, moment, tz: facts.working_time[(calendar, tz)] != negate
     if kind == cond.SENDER_EMAIL:
         return lambda facts, moment, tz: (cond.email_matches(facts.sender_email, values) is not None) != negate
@@ -134,6 +144,8 @@ class WorkflowIndex:
         # the condition kinds in use: facts that cost something to read are read only when asked for
         self.kinds = frozenset(condition.kind for spec in self.specs for condition in spec.conditions)
         self.max_interval_minutes = max((spec.interval_minutes for spec in self.specs), default=0)
+        # some workflow reads the working hours of the message's account: the facts must name its calendar
+        self.uses_account_calendar = any(spec.uses_account_calendar for spec in self.specs)
 
     def __len__(self):
         return len(self.specs)
@@ -151,9 +163,10 @@ class WorkflowIndex:
         """The workflows that could apply to the message, in sequence order."""
         return [self.specs[rank] for rank in self._candidate_ranks(facts)]
 
-    def working_time_keys(self, candidates):
-        """(calendar, tz) pairs whose working time the facts must carry for these candidates."""
-        return {key for spec in candidates for key in spec.working_time_keys()}
+    def working_time_keys(self, candidates, account_calendar=None):
+        """(calendar, tz) pairs whose working time the facts must carry for these candidates (`account_calendar`: the
+        calendar of the message's account)."""
+        return {key for spec in candidates for key in spec.working_time_keys(account_calendar)}
 
     def decide(self, facts, now, history=None, limits=None, candidates=None):
         """The Outcome for the message: what `decide()` over all workflows gives, evaluating only candidates."""
@@ -165,7 +178,7 @@ class WorkflowIndex:
                  else sorted(self._rank_of[spec.id] for spec in candidates))
         compiled = [self._compiled[rank] for rank in ranks]
         moments = {}
-        decision, skipped = None, []
+        decision, skipped, applied, acting = None, [], [], []
         for item in compiled:
             spec = item.spec
             moment = moments.get(spec.tz)
@@ -174,6 +187,10 @@ class WorkflowIndex:
             if not all(predicate(facts, moment, spec.tz) for predicate in item.predicates):
                 continue
             if not spec.action_count:
+                continue
+            if not spec.sends:
+                applied.append(spec)
+                acting.append(spec.id)
                 continue
             if decision is not None:
                 skipped.append(spec.id)
@@ -184,7 +201,10 @@ class WorkflowIndex:
             else:
                 at = send_time(facts.received_at, now, spec.delay_minutes)
                 decision = Decision(spec.id, True, Reason("matched", {"count": len(spec.conditions)}), at)
-        return Outcome(decision=decision, skipped=tuple(skipped), evaluated=len(compiled), total=len(self.specs))
+                acting.append(spec.id)
+        return Outcome(decision=decision, skipped=tuple(skipped), evaluated=len(compiled), total=len(self.specs),
+                       applied=tuple(spec.id for spec in applied), applied_names=tuple(spec.name for spec in applied),
+                       acting=tuple(acting))
 
 
 def history_horizon(index, limits, now):

@@ -49,14 +49,17 @@ def specs_to_data(specs):
     return [{
         "id": spec.id, "name": spec.name, "sequence": spec.sequence, "tz": spec.tz,
         "conditions": [condition_to_data(condition) for condition in spec.conditions],
-        "actions": spec.action_count, "interval": spec.interval_minutes,
+        "actions": spec.action_count, "interval": spec.interval_minutes, "sends": spec.sends,
     } for spec in sorted(specs, key=lambda spec: (spec.sequence, spec.id))]
 
 
 def specs_from_data(data):
     return [WorkflowSpec(id=item["id"], name=item["name"], sequence=item["sequence"], tz=item["tz"],
                          conditions=tuple(condition_from_data(c) for c in item["conditions"]),
-                         action_count=item["actions"], interval_minutes=item["interval"])
+                         action_count=item["actions"], interval_minutes=item["interval"],
+                         # snapshots taken before 18.0.1.1.0 knew no other kind: every workflow with actions took
+                         # the answer, and their decisions replay as they were taken
+                         sends=item.get("sends", True))
             for item in data]
 
 
@@ -79,6 +82,7 @@ def facts_to_data(facts):
         "sender_email": facts.sender_email, "subject": facts.subject, "customer_name": facts.customer_name,
         "text": facts.text, "new_conversation": facts.is_new_conversation, "return": facts.is_return,
         "tags": sorted(facts.tags), "status": facts.status, "last_customer": _dt(facts.last_customer_message),
+        "account_calendar": facts.account_calendar,
     }
 
 
@@ -100,7 +104,7 @@ def facts_from_data(data, working_time=None):
         customer_name=data.get("customer_name", ""), text=data.get("text", ""),
         is_new_conversation=data.get("new_conversation", False), is_return=data.get("return", False),
         tags=frozenset(data.get("tags", ())), status=data.get("status"),
-        last_customer_message=_parse_dt(data.get("last_customer")))
+        last_customer_message=_parse_dt(data.get("last_customer")), account_calendar=data.get("account_calendar"))
 
 
 def history_to_data(history):

@@ -177,6 +177,8 @@ class ReaderLabels:
             params["found"] = self.names("responso.conversation.tag", params.get("found"))
         elif code == "already_answered":
             params["workflow"] = self.workflow(params.get("workflow"))
+        elif code == "actions_applied":
+            params["workflows"] = [self.workflow(name) for name in params.get("workflows") or ()]
         elif code == "automatic_message":
             params["signal"] = signal_text(self.env, params.get("signal"))
         if "tz" in params and code != "unknown_timezone":

@@ -54,7 +54,12 @@ class ResponsoAccount(models.Model):
                 "account_id": self.id, "source_id": source.id, "external_thread_id": message.thread_id,
                 "buyer_id": self._responso_buyer_partner(message.author_login).id,
                 "order_ref": message.order_ref or False, "company_id": self.company_id.id,
+                # the marketplace says so (Allegro disputes, claims and post-purchase issue threads): condition
+                # "Return created"
+                "responso_is_return": message.is_return,
             })
+        elif message.is_return and not conversation.responso_is_return:
+            conversation.responso_is_return = True  # a thread stored before the connector told returns apart
         body, files = self._responso_incoming_body(message, None if defer_attachments else client)
         stored = self._responso_post_incoming(conversation, message, signal, source, body, files, domain)
         if defer_attachments and stored:

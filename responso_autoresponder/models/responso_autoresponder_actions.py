@@ -16,6 +16,21 @@ class ResponsoAutoresponderMixin(models.AbstractModel):
         "mail.message", string="Message Needing No Answer", copy=False, readonly=True, ondelete="set null",
         help="The buyer message a workflow marked as needing no answer.")
 
+    def _responso_run_workflow_actions(self, planned, message):
+        """Apply at once the non-sending actions of `planned` (a workflow's ((action id, sequence), …), compiled) for
+        `message`, in order; return its sending ones, (action id, sequence) pairs, for the reply queue. The action
+        types come from the compiled cache: a workflow that only sends costs no query here."""
+        Action = self.env["responso.workflow.action"]
+        types = Action._responso_action_types(self._responso_company().id)
+        missing = [action_id for action_id, _sequence in planned if action_id not in types]
+        if missing:  # created since the types were cached
+            types = dict(types, **{action.id: action.action_type for action in Action.browse(missing).exists()})
+        immediate = [action_id for action_id, _sequence in planned
+                     if types.get(action_id, "send_message") != "send_message"]
+        if immediate:
+            self._responso_run_actions(Action.browse(immediate), message)
+        return [(action_id, sequence) for action_id, sequence in planned if types.get(action_id) == "send_message"]
+
     def _responso_run_actions(self, actions, message):
         """Apply `actions` (responso.workflow.action, non-sending, in order) to this record for `message`."""
         self.ensure_one()

@@ -232,8 +232,10 @@ class ResponsoAutoresponderMixin(models.AbstractModel):
         candidates = compiled.index.candidates(facts)
         history, thread_facts = self._responso_history(message, account, now,
                                                        history_horizon(compiled.index, limits, now))
-        facts = replace(facts, **thread_facts, working_time=self._responso_working_time(
-            compiled.index.working_time_keys(candidates), facts.received_at))
+        # a calendar of the account only when a workflow reads the account's working hours (no read otherwise)
+        calendar = self._responso_account_calendar() if compiled.index.uses_account_calendar else None
+        facts = replace(facts, **thread_facts, account_calendar=calendar, working_time=self._responso_working_time(
+            compiled.index.working_time_keys(candidates, calendar), facts.received_at))
         outcome = compiled.index.decide(facts, now, history, limits, candidates=candidates)
         inputs = {"facts": facts_to_data(facts), "history": history_to_data(history),
                   "limits": limits_to_data(limits), "now": now.isoformat()}

@@ -152,6 +152,15 @@ class ResponsoAutoresponderMixin(models.AbstractModel):
         """The condition kinds the company's workflows use (from the compiled cache: no query)."""
         return self.env["responso.workflow"]._responso_compiled(self._responso_company().id).index.kinds
 
+    def _responso_account_calendar(self):
+        """Id of the working-hours calendar of the record's account (its response working hours, else the company's
+        autoresponder working hours, else its default ones), read by conditions on the account's working hours."""
+        account = self._responso_account()
+        if account:
+            return account.sudo()._responso_clock_calendar().id or None
+        company = self._responso_company()
+        return (company.responso_calendar_id or company.resource_calendar_id).id or None
+
     def _responso_working_time(self, keys, moment):
         """Whether `moment` is working time, for each (calendar, tz) that a candidate workflow asks about."""
         working_calendar = self.env["resource.calendar"]._responso_working_calendar

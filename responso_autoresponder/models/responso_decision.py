@@ -12,10 +12,11 @@ class ResponsoDecision(models.Model):
     """What the autoresponder did with one buyer message, and why: one row per message, whatever the number of
     workflows.
 
-    The row keeps the outcome (which workflow answers and when, or why none does), the workflows whose
-    conditions also held (skipped: one answer per message), and the engine's inputs (facts, history, limits)
-    with the snapshot of the workflows it saw. Every workflow's reason is rebuilt from those by running the
-    engine again (`_responso_lines`), word for word, even after the workflows were edited."""
+    The row keeps the outcome (which workflow answers and when, or why none does), the sending workflows whose
+    conditions also held (skipped: one answer per message), the workflows that send no message and applied their
+    actions (tags, assignment, status, note…: they never take the answer), and the engine's inputs (facts,
+    history, limits) with the snapshot of the workflows it saw. Every workflow's reason is rebuilt from those by
+    running the engine again (`_responso_lines`), word for word, even after the workflows were edited."""
 
     _name = "responso.decision"
     _description = "Autoresponder Decision"
@@ -42,6 +43,12 @@ class ResponsoDecision(models.Model):
     skipped_workflow_ids = fields.Json(
         "Skipped Workflows", readonly=True,
         help="Ids of the workflows whose conditions held too, but that did not answer: one answer per message.")
+    applied_workflow_ids = fields.Json(
+        "Workflows Applied", readonly=True,
+        help="Ids of the workflows that send no message whose conditions held: their actions (tags, assignment, "
+             "status, note, \"no answer needed\") were applied, and the answer was left to the sending workflows.")
+    applied_names = fields.Char("Actions Applied By", compute="_compute_applied_names",
+                                help="The workflows that send no message and applied their actions to this message.")
     workflow_count = fields.Integer("Active Workflows", readonly=True)
     evaluated_count = fields.Integer("Evaluated Workflows", readonly=True,
                                      help="Workflows that could apply to the message's account, source and "
@@ -57,6 +64,9 @@ class ResponsoDecision(models.Model):
         create_index(self.env.cr, "responso_decision_skipped_workflows_gin", self._table,
                      ["skipped_workflow_ids jsonb_path_ops"], method="gin",
                      where="skipped_workflow_ids IS NOT NULL")
+        create_index(self.env.cr, "responso_decision_applied_workflows_gin", self._table,
+                     ["applied_workflow_ids jsonb_path_ops"], method="gin",
+                     where="applied_workflow_ids IS NOT NULL")
         return res
 
     @api.model
@@ -88,6 +98,9 @@ class ResponsoDecision(models.Model):
             "last_response_not_newer": _(
                 "the buyer last wrote %(minutes)s min ago, not less than %(expected)s min ago"),
             "already_answered": _("another workflow answers this message: %(workflow)s"),
+            "applied": _("all conditions hold (%(count)s): its actions apply; it sends no message, the answer is "
+                         "left to others"),
+            "actions_applied": _("no workflow sends an answer; actions applied by %(workflows)s"),
             "no_action": _("the workflow has no action"),
             "automatic_message": _("automatic message: %(signal)s"),
             "held_for_human": _("held for a human: %(reason)s"),
@@ -132,6 +145,14 @@ class ResponsoDecision(models.Model):
         cache = {}
         for decision in self:
             decision.reason = self._responso_reason_text(decision.reason_code, decision.reason_params, cache)
+
+    @api.depends("applied_workflow_ids")
+    def _compute_applied_names(self):
+        Workflow = self.env["responso.workflow"].sudo().with_context(active_test=False)
+        for decision in self:
+            ids = [wid for wid in decision.applied_workflow_ids or [] if isinstance(wid, int)]
+            names = {workflow.id: workflow.name for workflow in Workflow.browse(ids).exists()}
+            decision.applied_names = ", ".join(names.get(wid, f"#{wid}") for wid in ids) or False
 
     @api.model
     def _responso_migrate_legacy_rows(self):
@@ -179,7 +200,8 @@ class ResponsoDecision(models.Model):
     # ------------------------------------------------------------------
     def _responso_lines(self):
         """One dict per workflow active at the time, in sequence order: workflow_id, workflow_name, answers,
-        reason_code, reason_params, send_at. Rebuilt by running the engine on the stored inputs."""
+        applied (its actions applied without sending), reason_code, reason_params, send_at. Rebuilt by running the
+        engine on the stored inputs."""
         self.ensure_one()
         if self.legacy_lines:
             return [dict(line) for line in self.legacy_lines]
@@ -197,17 +219,21 @@ class ResponsoDecision(models.Model):
         decisions = decide(specs, facts, now, history_from_data(data["history"]), limits_from_data(data["limits"]))
         names = {spec.id: spec.name for spec in specs}
         return [{"workflow_id": d.workflow_id, "workflow_name": names[d.workflow_id], "answers": d.answers,
-                 "reason_code": d.reason.code, "reason_params": d.reason.params, "send_at": d.send_at}
+                 "applied": d.applied, "reason_code": d.reason.code, "reason_params": d.reason.params,
+                 "send_at": d.send_at}
                 for d in decisions]
 
     def _responso_labels(self, facts_data):
-        """Names of the message's source, account, integration and status, as the reasons show them."""
+        """Names of the message's source, account, integration, status and account's calendar, as the reasons show
+        them."""
         labels = []
         for kind, model in (("source", "responso.source"), ("account", "responso.account"),
-                            ("integration", "responso.integration"), ("status", "responso.conversation.status")):
-            if facts_data.get(kind):
-                record = self.env[model].sudo().with_context(active_test=False).browse(facts_data[kind]).exists()
-                labels.append([kind, facts_data[kind], record.display_name if record else f"#{facts_data[kind]}"])
+                            ("integration", "responso.integration"), ("status", "responso.conversation.status"),
+                            ("working_hours", "resource.calendar")):
+            key = "account_calendar" if kind == "working_hours" else kind
+            if facts_data.get(key):
+                record = self.env[model].sudo().with_context(active_test=False).browse(facts_data[key]).exists()
+                labels.append([kind, facts_data[key], record.display_name if record else f"#{facts_data[key]}"])
         return labels
 
     @api.depends("inputs", "legacy_lines", "snapshot_key")
@@ -219,7 +245,8 @@ class ResponsoDecision(models.Model):
             # workflow names as compiled (in the company's language), in the reader's
             cache["labels"].workflow_ids = {line["workflow_id"] for line in lines if line["workflow_id"]}
             rows = [(cache["labels"].workflow(line["workflow_name"]), line["answers"],
-                     self._responso_reason_text(line["reason_code"], line["reason_params"], cache))
+                     self._responso_reason_text(line["reason_code"], line["reason_params"], cache),
+                     line.get("applied", False))
                     for line in lines]
             decision.explanation_html = self.env["ir.qweb"]._render(
                 "responso_autoresponder.responso_decision_explanation", {"rows": rows}) if rows else False

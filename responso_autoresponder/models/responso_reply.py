@@ -153,9 +153,10 @@ class ResponsoReply(models.Model):
     # ------------------------------------------------------------------
     @api.model
     def _responso_apply_outcome(self, record, message, compiled, outcome, inputs):
-        """Store the message's decision (one row), apply the answering workflow's non-sending actions at once (tags,
-        assignment, status, note, "no answer needed") and queue its messages, then wake the sender: two INSERTs at
-        most for a workflow that only sends, whatever the number of workflows."""
+        """Store the message's decision (one row), apply at once the non-sending actions (tags, assignment, status,
+        note, "no answer needed") of every workflow that acts, in sequence order — each matching workflow that sends
+        no message, and the answering one — queue the answering workflow's messages, then wake the sender: two
+        INSERTs at most for a workflow that only sends, whatever the number of workflows."""
         conversation_id = record.id if record._name == "responso.conversation" else False
         common = {"res_model": record._name, "res_id": record.id, "conversation_id": conversation_id,
                   "company_id": record._responso_company().id}
@@ -167,32 +168,22 @@ class ResponsoReply(models.Model):
             common, message_id=message.id, workflow_id=decision and decision.workflow_id,
             workflow_name=spec and spec.name, answers=outcome.answers, send_at=send_at if outcome.answers else False,
             reason_code=reason.code, reason_params=reason.params,
-            skipped_workflow_ids=list(outcome.skipped) or None, workflow_count=outcome.total,
-            evaluated_count=outcome.evaluated, snapshot_key=compiled.snapshot_key, inputs=inputs))
+            skipped_workflow_ids=list(outcome.skipped) or None, applied_workflow_ids=list(outcome.applied) or None,
+            workflow_count=outcome.total, evaluated_count=outcome.evaluated, snapshot_key=compiled.snapshot_key,
+            inputs=inputs))
         record._responso_new_buyer_message(message)
-        if not outcome.answers:
-            return self
-        # sending actions are queued; the others apply at once, in the workflow's order
-        planned = compiled.actions[decision.workflow_id]
-        Action = self.env["responso.workflow.action"]
-        types = Action._responso_action_types(common["company_id"])
-        missing = [action_id for action_id, _sequence in planned if action_id not in types]
-        if missing:  # created since the types were cached
-            types = dict(types, **{action.id: action.action_type for action in Action.browse(missing).exists()})
-        immediate = [action_id for action_id, _sequence in planned
-                     if types.get(action_id, "send_message") != "send_message"]
-        if immediate:
-            record._responso_run_actions(Action.browse(immediate), message)
-        sending = [(action_id, sequence) for action_id, sequence in planned if types.get(action_id) == "send_message"]
-        if not sending:
-            return self
-        replies = self.create([
-            dict(common, trigger_message_id=message.id, workflow_id=decision.workflow_id, workflow_name=spec.name,
-                 action_id=action_id, sequence=sequence, buyer_id=record._responso_buyer().id,
-                 account_id=record._responso_account().id, send_at=send_at)
-            for action_id, sequence in sending
-        ])
-        self._responso_wake_sender(send_at)
+        replies = self
+        for workflow_id in outcome.acting:
+            # sending actions are queued (the answering workflow's only); the others apply at once, in its order
+            sending = record._responso_run_workflow_actions(compiled.actions[workflow_id], message)
+            if sending and outcome.answers and workflow_id == decision.workflow_id:
+                replies = self.create([
+                    dict(common, trigger_message_id=message.id, workflow_id=workflow_id, workflow_name=spec.name,
+                         action_id=action_id, sequence=sequence, buyer_id=record._responso_buyer().id,
+                         account_id=record._responso_account().id, send_at=send_at)
+                    for action_id, sequence in sending
+                ])
+                self._responso_wake_sender(send_at)
         return replies
 
     @api.model

@@ -18,6 +18,7 @@ REASONS = [
     ("account_paused", "Account paused"),
     ("buyer_bounced", "Bounced address"),
     ("no_action", "No action"),
+    ("actions_applied", "Actions applied, no answer"),
     ("error", "Error"),
     ("other", "Other"),
 ]
@@ -29,7 +30,8 @@ class ResponsoStatistics(models.Model):
     account, reason.
 
     Events: a buyer message (with its decision, if the autoresponder judged it), a workflow skipped for a buyer
-    message because another one answered it, an automatic reply (sent, failed, cancelled or still pending). Days are
+    message because another one answered it, a workflow that sends no message applying its actions to a buyer
+    message (neither sent nor skipped), an automatic reply (sent, failed, cancelled or still pending). Days are
     UTC days: of the buyer message, or of the reply's sending (due date while it is not sent)."""
 
     _name = "responso.statistics"
@@ -40,7 +42,8 @@ class ResponsoStatistics(models.Model):
 
     date = fields.Date(readonly=True)
     kind = fields.Selection([("message", "Buyer message"), ("skipped", "Workflow skipped"),
-                             ("reply", "Automatic reply")], string="Event", readonly=True)
+                             ("applied", "Workflow applied"), ("reply", "Automatic reply")],
+                            string="Event", readonly=True)
     workflow_id = fields.Many2one("responso.workflow", readonly=True, context={"active_test": False})
     source_id = fields.Many2one("responso.source", readonly=True)
     account_id = fields.Many2one("responso.account", readonly=True)
@@ -53,6 +56,10 @@ class ResponsoStatistics(models.Model):
     skipped_count = fields.Integer("Skipped", readonly=True, aggregator="sum",
                                    help="Buyer messages not answered; for a workflow, also the messages it matched "
                                         "while another workflow answered.")
+    applied_count = fields.Integer(
+        "Actions Applied", readonly=True, aggregator="sum",
+        help="Buyer messages a workflow that sends no message applied its actions to (tags, assignment, status, "
+             "note, \"no answer needed\").")
     sent_count = fields.Integer("Replies Sent", readonly=True, aggregator="sum")
     failed_count = fields.Integer("Replies Failed", readonly=True, aggregator="sum")
     cancelled_count = fields.Integer("Replies Cancelled", readonly=True, aggregator="sum")
@@ -68,7 +75,7 @@ class ResponsoStatistics(models.Model):
         tools.drop_view_if_exists(self.env.cr, self._table)
         # each branch reads its own tables (no CTE, no window function): filters on the view (a date range, a
         # workflow) reach them. Ids: a buyer message's id × 4, a reply's × 4 + 1, a skipped workflow's
-        # (decision id × 1024 + its place in the list) × 4 + 2
+        # (decision id × 1024 + its place in the list) × 4 + 2, an applied workflow's × 4 + 3
         buyer = SQL(
             """mail_message b
           LEFT JOIN responso_decision d ON d.message_id = b.id
@@ -84,7 +91,8 @@ class ResponsoStatistics(models.Model):
                                  WHEN d.reason_code IN %(known)s THEN d.reason_code ELSE 'other' END AS reason,
                             1 AS message_count, CASE WHEN d.answers THEN 1 ELSE 0 END AS answered_count,
                             CASE WHEN d.id IS NOT NULL AND NOT d.answers THEN 1 ELSE 0 END AS skipped_count,
-                            0 AS sent_count, 0 AS failed_count, 0 AS cancelled_count, 0 AS pending_count,
+                            0 AS applied_count, 0 AS sent_count, 0 AS failed_count, 0 AS cancelled_count,
+                            0 AS pending_count,
                             human.answered AS human_answered_count, 100.0 * human.answered AS human_answer_rate
                        FROM %(buyer)s
                        CROSS JOIN LATERAL (
@@ -100,7 +108,7 @@ class ResponsoStatistics(models.Model):
                      UNION ALL
                      SELECT (d.id::bigint * 1024 + skipped.position) * 4 + 2, b.date::date, 'skipped', w.id,
                             b.responso_source_id, b.responso_account_id, %(company)s,
-                            'already_answered', 0, 0, 1, 0, 0, 0, 0, 0, NULL
+                            'already_answered', 0, 0, 1, 0, 0, 0, 0, 0, 0, NULL
                        FROM %(buyer)s
                        CROSS JOIN LATERAL jsonb_array_elements_text(
                            CASE WHEN jsonb_typeof(d.skipped_workflow_ids) = 'array' THEN d.skipped_workflow_ids
@@ -108,8 +116,18 @@ class ResponsoStatistics(models.Model):
                        JOIN responso_workflow w ON w.id = skipped.workflow_id::int
                       WHERE b.responso_kind = 'buyer' AND d.skipped_workflow_ids IS NOT NULL
                      UNION ALL
+                     SELECT (d.id::bigint * 1024 + applied.position) * 4 + 3, b.date::date, 'applied', w.id,
+                            b.responso_source_id, b.responso_account_id, %(company)s,
+                            NULL, 0, 0, 0, 1, 0, 0, 0, 0, 0, NULL
+                       FROM %(buyer)s
+                       CROSS JOIN LATERAL jsonb_array_elements_text(
+                           CASE WHEN jsonb_typeof(d.applied_workflow_ids) = 'array' THEN d.applied_workflow_ids
+                                ELSE '[]'::jsonb END) WITH ORDINALITY AS applied(workflow_id, position)
+                       JOIN responso_workflow w ON w.id = applied.workflow_id::int
+                      WHERE b.responso_kind = 'buyer' AND d.applied_workflow_ids IS NOT NULL
+                     UNION ALL
                      SELECT r.id::bigint * 4 + 1, COALESCE(r.sent_at, r.send_at)::date, 'reply', r.workflow_id,
-                            m.responso_source_id, r.account_id, r.company_id, NULL, 0, 0, 0,
+                            m.responso_source_id, r.account_id, r.company_id, NULL, 0, 0, 0, 0,
                             CASE WHEN r.state = 'sent' THEN 1 ELSE 0 END,
                             CASE WHEN r.state = 'failed' THEN 1 ELSE 0 END,
                             CASE WHEN r.state = 'cancelled' THEN 1 ELSE 0 END,

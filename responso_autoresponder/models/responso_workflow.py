@@ -41,6 +41,10 @@ class ResponsoWorkflow(models.Model):
     is_template = fields.Boolean("Template", readonly=True, copy=False)
     sent_count = fields.Integer("Sent", compute="_compute_stats")
     skipped_count = fields.Integer("Skipped", compute="_compute_stats")
+    applied_count = fields.Integer(
+        "Applied", compute="_compute_stats",
+        help="Buyer messages this workflow, which sends no message, applied its actions to (neither sent nor "
+             "skipped: it never takes the answer).")
     last_triggered = fields.Datetime(compute="_compute_stats")
     sent_30_count = fields.Integer("Sent (30 days)", compute="_compute_stats_30",
                                    help="Automatic replies sent in the last 30 days.")
@@ -140,8 +144,9 @@ class ResponsoWorkflow(models.Model):
         return list(dict.fromkeys(errors)), list(dict.fromkeys(warnings))
 
     def _compute_stats(self):
-        """Sent: replies delivered. Skipped: messages whose conditions this workflow met without answering
-        (another workflow answered first, or throttling / a cap stopped it). Last triggered: last answer."""
+        """Sent: replies delivered. Skipped: messages whose conditions this sending workflow met without answering
+        (another workflow answered first, or throttling / a cap stopped it). Applied: messages a workflow that sends
+        no message applied its actions to (neither sent nor skipped). Last triggered: last answer or application."""
         ids = [workflow.id for workflow in self if workflow.id]
         sent = dict(self.env["responso.reply"].sudo()._read_group(
             [("workflow_id", "in", ids), ("state", "=", "sent")], ["workflow_id"], ["__count"]))
@@ -150,20 +155,28 @@ class ResponsoWorkflow(models.Model):
             for workflow, answers, count, last in self.env["responso.decision"].sudo()._read_group(
                 [("workflow_id", "in", ids)], ["workflow_id", "answers"], ["__count", "create_date:max"])
         }
-        skipped_after = {}
+        listed = {}
         if ids:
-            # a containment lookup per workflow, served by the GIN index on the skipped lists
-            self.env["responso.decision"].flush_model(["skipped_workflow_ids"])
+            # containment lookups per workflow, served by the GIN indexes on the skipped and applied lists
+            self.env["responso.decision"].flush_model(["skipped_workflow_ids", "applied_workflow_ids"])
             self.env.cr.execute(SQL(
                 """SELECT w.id, (SELECT count(*) FROM responso_decision d
-                                  WHERE d.skipped_workflow_ids @> jsonb_build_array(w.id))
-                     FROM unnest(%s::int[]) AS w(id)""", ids))
-            skipped_after = dict(self.env.cr.fetchall())
+                                  WHERE d.skipped_workflow_ids @> jsonb_build_array(w.id)),
+                          applied.count, applied.last
+                     FROM unnest(%s::int[]) AS w(id)
+                     CROSS JOIN LATERAL (SELECT count(*) AS count, max(d.create_date) AS last
+                                           FROM responso_decision d
+                                          WHERE d.applied_workflow_ids @> jsonb_build_array(w.id)) AS applied""",
+                ids))
+            listed = {row[0]: row[1:] for row in self.env.cr.fetchall()}
         for workflow in self:
+            skipped_after, applied, last_applied = listed.get(workflow.id, (0, 0, None))
             workflow.sent_count = sent.get(workflow, 0)
             stopped = chosen.get((workflow, False), (0, False))[0]
-            workflow.skipped_count = stopped + skipped_after.get(workflow.id, 0)
-            workflow.last_triggered = chosen.get((workflow, True), (0, False))[1]
+            workflow.skipped_count = stopped + skipped_after
+            workflow.applied_count = applied
+            last = [moment for moment in (chosen.get((workflow, True), (0, None))[1], last_applied) if moment]
+            workflow.last_triggered = max(last) if last else False
 
     def _compute_stats_30(self):
         """The Sent and Skipped counters over the last 30 days (as the statistics count them)."""

@@ -85,6 +85,7 @@ class ResponsoWorkflow(models.Model):
                 conditions=tuple(line._responso_condition() for line in workflow.condition_ids),
                 action_count=len(workflow.action_ids),
                 interval_minutes=max(workflow.interval_minutes, 0),
+                sends=any(action.action_type == "send_message" for action in workflow.action_ids),
             )
             for workflow in self
         ]

@@ -2,6 +2,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..engine import Condition, condition_problems
+from ..engine.conditions import ACCOUNT_CALENDAR
 from ..engine.schedule import format_window
 
 KIND_SELECTION = [
@@ -68,6 +69,11 @@ class ResponsoWorkflowCondition(models.Model):
     calendar_id = fields.Many2one(
         "resource.calendar", string="Working Hours", check_company=True, ondelete="restrict",
         compute="_compute_calendar_id", store=True, readonly=False)
+    account_calendar = fields.Boolean(
+        "Account's Working Hours",
+        help="Read the working hours of each message's account: its Response Working Hours, else the company's "
+             "autoresponder working hours, else its default working hours, with their time off (public holidays). "
+             "One workflow then fits every account.")
     text_operator = fields.Selection(
         [("in", "contains"), ("not_in", "does not contain")], default="in", required=True,
         help="For the subject, the customer name and the message: whether it contains any of the phrases "
@@ -102,8 +108,9 @@ class ResponsoWorkflowCondition(models.Model):
     values_label = fields.Text("Values", compute="_compute_display_labels")
 
     @api.depends("kind", "operator", "range_operator", "source_ids", "account_ids", "integration_ids",
-                 "weekday_ids", "trigger", "time_from", "time_to", "calendar_id", "delay_amount", "delay_unit",
-                 "text_operator", "flag_operator", "phrases", "email_patterns", "tag_operator", "tag_ids", "status_ids",
+                 "weekday_ids", "trigger", "time_from", "time_to", "calendar_id", "account_calendar", "delay_amount",
+                 "delay_unit", "text_operator", "flag_operator", "phrases", "email_patterns", "tag_operator", "tag_ids",
+                 "status_ids",
                  "duration_operator", "duration_amount", "duration_unit")
     def _compute_summary(self):
         kinds = dict(self._fields["kind"]._description_selection(self.env))
@@ -119,6 +126,9 @@ class ResponsoWorkflowCondition(models.Model):
                 line.summary = f"{kind}: {triggers.get(line.trigger, '')}"
             elif line.kind == "time_window":
                 line.summary = f"{range_operators[line.range_operator]} {format_window(*line._window_minutes())}"
+            elif line.kind == "working_hours" and line.account_calendar:
+                line.summary = _("%(operator)s the account's working hours",
+                                 operator=range_operators[line.range_operator])
             elif line.kind == "working_hours":
                 line.summary = _("%(operator)s the working hours of %(calendar)s",
                                  operator=range_operators[line.range_operator],
@@ -133,8 +143,9 @@ class ResponsoWorkflowCondition(models.Model):
                 line.summary = kind
 
     @api.depends("kind", "operator", "range_operator", "source_ids", "account_ids", "integration_ids",
-                 "weekday_ids", "trigger", "time_from", "time_to", "calendar_id", "delay_amount", "delay_unit",
-                 "workflow_id.interval_minutes", "text_operator", "flag_operator", "phrases", "email_patterns",
+                 "weekday_ids", "trigger", "time_from", "time_to", "calendar_id", "account_calendar", "delay_amount",
+                 "delay_unit", "workflow_id.interval_minutes", "text_operator", "flag_operator", "phrases",
+                 "email_patterns",
                  "tag_operator", "tag_ids", "status_ids", "duration_operator", "duration_amount", "duration_unit")
     @api.depends_context("lang")
     def _compute_display_labels(self):
@@ -150,6 +161,7 @@ class ResponsoWorkflowCondition(models.Model):
             elif line.kind in RANGE_KINDS:
                 operator = range_operators.get(line.range_operator, "")
                 values = (format_window(*line._window_minutes()) if line.kind == "time_window"
+                          else _("The account's working hours") if line.account_calendar
                           else line.calendar_id.display_name or "")
             elif line.kind == "trigger":
                 # the throttling interval acts on the trigger: say it where the trigger is
@@ -180,11 +192,12 @@ class ResponsoWorkflowCondition(models.Model):
             return operator, f"{self.duration_amount} {units.get(self.duration_unit, '')}"
         return operator, ""
 
-    @api.depends("kind")
+    @api.depends("kind", "account_calendar")
     def _compute_calendar_id(self):
-        """Working-hours lines start with the company's autoresponder (or default) working hours."""
+        """Working-hours lines start with the company's autoresponder (or default) working hours; a line on the
+        account's working hours names none (a calendar it does not read must stay deletable)."""
         for line in self:
-            if line.kind != "working_hours":
+            if line.kind != "working_hours" or line.account_calendar:
                 line.calendar_id = False
             elif not line.calendar_id:
                 company = line.workflow_id.company_id or self.env.company
@@ -211,7 +224,11 @@ class ResponsoWorkflowCondition(models.Model):
         elif kind == "trigger":
             values = frozenset([self.trigger]) if self.trigger else frozenset()
         start, end = self._window_minutes() if kind == "time_window" else (None, None)
-        if kind == "working_hours":
+        calendar = self.calendar_id.id or None
+        if kind == "working_hours" and self.account_calendar:
+            calendar = ACCOUNT_CALENDAR  # resolved per message: the calendar of the message's account
+            labels = {ACCOUNT_CALENDAR: _("the account's working hours")}
+        elif kind == "working_hours":
             labels = {self.calendar_id.id: self.calendar_id.display_name}
         elif kind == "sender_email":
             values = frozenset(pattern.lower() for pattern in _split_lines(self.email_patterns))
@@ -227,10 +244,11 @@ class ResponsoWorkflowCondition(models.Model):
         if kind == "last_response":  # the duration travels in the engine condition's minutes
             delay = self.duration_amount * DURATION_MINUTES.get(self.duration_unit, 1)
         return Condition(kind=kind, operator=operator, values=values, start_minute=start, end_minute=end,
-                         calendar=self.calendar_id.id or None, delay_minutes=delay, labels=labels)
+                         calendar=calendar, delay_minutes=delay, labels=labels)
 
     @api.constrains("kind", "source_ids", "account_ids", "integration_ids", "weekday_ids", "trigger",
-                    "time_from", "time_to", "calendar_id", "delay_amount", "phrases", "email_patterns", "tag_ids",
+                    "time_from", "time_to", "calendar_id", "account_calendar", "delay_amount", "phrases",
+                    "email_patterns", "tag_ids",
                     "status_ids", "duration_amount", "duration_unit")
     def _check_values(self):
         kinds = dict(self._fields["kind"]._description_selection(self.env))

@@ -148,6 +148,7 @@ class DecisionLine:
             line["workflow_id"]).exists()
         self.workflow_name = line["workflow_name"]
         self.answers = line["answers"]
+        self.applied = line.get("applied", False)
         self.reason_code = line["reason_code"]
         self.reason_params = line["reason_params"]
 

@@ -1,8 +1,10 @@
 from datetime import timedelta
 
+from odoo import Command
 from odoo.tests import Form, tagged, users
 from odoo.tools.safe_eval import safe_eval
 
+from ..models.resource_calendar_holidays import load_public_holidays
 from .common import ResponsoCase, warsaw
 
 TEMPLATES = ("template_amazon", "template_weekend", "template_out_of_hours")
@@ -11,6 +13,21 @@ TEMPLATES = ("template_amazon", "template_weekend", "template_out_of_hours")
 @tagged("post_install", "-at_install")
 class TestTemplates(ResponsoCase):
     """The seed's three templates, added in two clicks and answering at the seed's times."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # the seed's working hours, 10:00–18:00 on weekdays, as the company's autoresponder working hours: the
+        # out-of-hours template reads the working hours of each message's account, which fall back to them
+        cls.shop_hours = cls._calendar("Shop 10:00–18:00", 10, 18)
+        cls.company.responso_calendar_id = cls.shop_hours
+
+    @classmethod
+    def _calendar(cls, name, start, end):
+        return cls.env["resource.calendar"].create({
+            "name": name, "tz": "Europe/Warsaw", "company_id": cls.company.id, "attendance_ids": [
+                Command.create({"name": f"Day {day}", "dayofweek": str(day), "hour_from": start, "hour_to": end,
+                                "day_period": "morning"}) for day in range(5)]})
 
     def _add(self, xmlid):
         template = self.env.ref(f"responso_autoresponder.{xmlid}")
@@ -65,6 +82,40 @@ class TestTemplates(ResponsoCase):
                                                        order="id desc", limit=1).message_id
         skipped = self._decisions(message).filtered(lambda d: d.workflow_id == out_of_hours)
         self.assertEqual(skipped.reason_code, "already_answered")
+
+    def test_out_of_hours_template_reads_each_accounts_working_hours(self):
+        """One copy of the template, accounts with other working hours: each message is judged in its account's
+        calendar (else the company's autoresponder working hours), with that calendar's public holidays."""
+        out_of_hours = self._add("template_out_of_hours")
+        line = out_of_hours.condition_ids.filtered(lambda c: c.kind == "working_hours")
+        self.assertTrue(line.account_calendar)
+        self.assertFalse(line.calendar_id, "no fixed calendar: each account's")
+        self.assertEqual(line.summary, "outside the account's working hours")
+        early = self._calendar("Early shift 08:00–16:00", 8, 16)
+        self.acc_allegro_2.responso_clock_calendar_id = early
+        tuesday_five = warsaw(2026, 12, 1, 17, 0)
+        cases = [(self.acc_allegro, tuesday_five, False), (self.acc_allegro_2, tuesday_five, True),
+                 (self.acc_allegro_2, warsaw(2026, 12, 1, 9, 0), False)]
+        for index, (account, at, answers) in enumerate(cases):
+            with self.subTest(account=account.name, at=at):
+                thread = self._conversation(account, self.src_messages, self.buyer, f"Hours {index}")
+                message = self._post_buyer(thread, at=at)
+                self.assertEqual(bool(self._replies(message)), answers)
+        # the reason names the account's calendar
+        message = self._post_buyer(self._conversation(self.acc_allegro, self.src_messages, self.buyer, "Why"),
+                                   at=tuesday_five)
+        self.assertEqual(self._decisions(message).reason,
+                         "Tue 17:00 is inside the working hours of Shop 10:00–18:00 (Europe/Warsaw)")
+        # the public holidays loaded on the account's calendar: 11 November is out of hours in Poland
+        holiday = warsaw(2026, 11, 11, 12, 0)
+        thread = self._conversation(self.acc_allegro, self.src_messages, self.buyer, "Holiday")
+        self.assertFalse(self._replies(self._post_buyer(thread, at=holiday - timedelta(days=1))))
+        load_public_holidays(self.shop_hours, "PL", False, 2026, 2026)
+        self.assertEqual(self._replies(self._post_buyer(thread, at=holiday)).workflow_id, out_of_hours)
+        # Replay reads the same calendars: the messages out of hours of their account, the others not
+        summary, _rows = self.env["responso.workflow.replay.wizard"]._responso_replay(
+            out_of_hours._responso_specs()[0], self.company.id, 60, now=warsaw(2026, 12, 2, 0, 0))
+        self.assertEqual((summary.total, summary.answered), (6, 2))
 
     def test_amazon_template_waits_before_answering(self):
         amazon = self._add("template_amazon")

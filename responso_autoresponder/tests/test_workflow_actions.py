@@ -57,9 +57,57 @@ class TestWorkflowActions(ResponsoCase):
     def test_closing_status_and_no_sending_action(self):
         workflow = self._workflow_with([{"action_type": "set_status", "status_id": self.st_closed.id}])
         message = self._post_buyer(self.conv_allegro, at=TUESDAY_NOON)
-        self.assertEqual(self._answering(message), workflow)
+        self.assertFalse(self._answering(message), "a workflow that sends nothing does not answer")
+        self.assertEqual(self._decisions(message).filtered("applied").workflow_id, workflow)
         self.assertFalse(self._replies(message), "nothing to send")
         self.assertEqual(self.conv_allegro.state, "closed")
+        decision = self._decision(message)
+        self.assertFalse(decision.answers)
+        self.assertEqual(decision.reason, "no workflow sends an answer; actions applied by Actions")
+        self.assertEqual(decision.applied_workflow_ids, workflow.ids)
+
+    def test_every_non_sending_workflow_applies_and_the_first_sending_one_answers(self):
+        """Zendesk-style: tagging, status and note workflows all act, in sequence order, whatever their place; the
+        one answer per message goes to the first matching workflow that sends a message."""
+        tagging = self._workflow_with([{"action_type": "add_tags", "tag_ids": [Command.set(self.returns.ids)]}],
+                                      name="Tag returns")
+        status = self._workflow_with([{"action_type": "set_status", "status_id": self.st_waiting.id}],
+                                     name="Waiting")
+        answering = self._workflow_with([{"action_type": "add_tags", "tag_ids": [Command.set(self.urgent.ids)]},
+                                         {"body_html": "<p>Here is how to return an item.</p>"}], name="Answer")
+        skipped = self._workflow_with([{"body_html": "<p>Second answer</p>"}], name="Second answer")
+        note = self._workflow_with([{"action_type": "post_note", "note_body": "<p>Check the label.</p>"}],
+                                   name="Note")
+        for sequence, workflow in enumerate((tagging, status, answering, skipped, note)):
+            workflow.sequence = sequence
+        message = self._post_buyer(self.conv_allegro, at=TUESDAY_NOON)
+        self.assertEqual(self.conv_allegro.tag_ids, self.returns | self.urgent)
+        self.assertEqual(self.conv_allegro.status_id, self.st_waiting)
+        self.assertTrue(self.conv_allegro.message_ids.filtered(lambda m: "Check the label" in (m.body or "")))
+        self.assertEqual(self._replies(message).workflow_id, answering, "one answer, by the first sending workflow")
+        decision = self._decision(message)
+        self.assertEqual((decision.workflow_id, decision.answers), (answering, True))
+        self.assertEqual(decision.applied_workflow_ids, [tagging.id, status.id, note.id])
+        self.assertEqual(decision.skipped_workflow_ids, [skipped.id])
+        self.assertEqual(decision.applied_names, "Tag returns, Waiting, Note")
+        lines = self._decisions(message)
+        self.assertEqual(lines.filtered("applied").workflow_id, tagging | status | note)
+        self.assertEqual(lines.filtered(lambda line: line.workflow_id == note).reason,
+                         "all conditions hold (1): its actions apply; it sends no message, the answer is left to "
+                         "others")
+        self.assertIn("text-info", decision.explanation_html)
+        # counters: a workflow that applied is neither sent nor skipped
+        workflows = tagging | answering | skipped
+        workflows.invalidate_recordset()
+        self.assertEqual([(w.skipped_count, w.applied_count) for w in workflows], [(0, 1), (0, 0), (1, 0)])
+        self.assertTrue(tagging.last_triggered)
+        stats = self.env["responso.statistics"].search([("workflow_id", "=", tagging.id)])
+        self.assertEqual([(s.kind, s.applied_count, s.skipped_count) for s in stats], [("applied", 1, 0)])
+        # the reasons in the reader's language
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"]._load_module_terms(["responso_autoresponder"], ["fr_FR"], overwrite=True)
+        french = self._decisions(message).filtered(lambda line: line.workflow_id == note).with_context(lang="fr_FR")
+        self.assertNotIn("its actions apply", french.reason)
 
     def test_assign_to_an_agent(self):
         self._workflow_with([{"action_type": "assign", "user_id": self.agent_2.id}])

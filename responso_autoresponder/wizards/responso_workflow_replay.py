@@ -116,6 +116,8 @@ class ResponsoWorkflowReplayWizard(models.TransientModel):
             received))
         rows = self.env.cr.fetchall()
         labels = self._responso_label_index()
+        # messages judged before the workflow read the account's working hours: their account's calendar now
+        account_calendars = self._responso_account_calendars(company_id) if spec.uses_account_calendar else {}
         calendars = _Calendars(self.env, pytz.utc.localize(since - timedelta(days=2)),
                                pytz.utc.localize(now + timedelta(days=2)))
         items = []
@@ -124,12 +126,24 @@ class ResponsoWorkflowReplayWizard(models.TransientModel):
             facts_data = dict(facts_data, labels=[
                 [kind, facts_data.get(kind), labels[kind][facts_data.get(kind)]]
                 for kind in labels if facts_data.get(kind) in labels[kind]])
+            if spec.uses_account_calendar and not facts_data.get("account_calendar"):
+                facts_data["account_calendar"] = account_calendars.get(facts_data.get("account"))
             received_at = datetime.fromisoformat(facts_data["received_at"])
             items.append(ReplayItem(
                 facts=facts_from_data(facts_data, working_time=_WorkingTime(calendars, received_at)),
                 now=datetime.fromisoformat(inputs["now"]), history=history_from_data(inputs["history"]),
                 limits=limits_from_data(inputs["limits"])))
         return replay(spec, items), {row[0]: row for row in rows}
+
+    @api.model
+    def _responso_account_calendars(self, company_id):
+        """{account id (None: no account): id of its working-hours calendar} for the company's accounts."""
+        company = self.env["res.company"].browse(company_id)
+        accounts = self.env["responso.account"].sudo().with_context(active_test=False).search(
+            [("company_id", "in", [company_id, False])])
+        calendars = {account.id: account._responso_clock_calendar().id or None for account in accounts}
+        calendars[None] = (company.responso_calendar_id or company.resource_calendar_id).id or None
+        return calendars
 
     @api.model
     def _responso_label_index(self):

@@ -112,8 +112,12 @@ class ResponsoWorkflowTestWizard(models.TransientModel):
         else:
             history = History(account_paused=account.responso_paused)
             thread_facts = {"is_first_message": self.is_first_message, "is_new_conversation": True}
-        facts = replace(facts, **thread_facts,
-                        working_time=record._responso_working_time(spec.working_time_keys(), moment))
+        calendar = record._responso_account_calendar()
+        if spec.uses_account_calendar and calendar:
+            name = self.env["resource.calendar"].browse(calendar).display_name
+            facts = replace(facts, labels={**facts.labels, ("working_hours", calendar): name})
+        facts = replace(facts, **thread_facts, account_calendar=calendar,
+                        working_time=record._responso_working_time(spec.working_time_keys(calendar), moment))
         return explain(spec, facts, moment, history, limits), message
 
     def _responso_labels(self, record):
@@ -146,6 +150,8 @@ class ResponsoWorkflowTestWizard(models.TransientModel):
             reason = Decision._responso_reason_text(result.reason.code, result.reason.params, texts)
             wizard.answers = result.answers
             wizard.verdict = (_("It would answer.") if result.answers
+                              else _("It would apply its actions: it sends no message, so it leaves the answer to "
+                                     "other workflows.") if result.decision.applied
                               else _("It would not answer: %(reason)s.", reason=reason))
             wizard.conditions_html = wizard._responso_conditions_html(workflow, result, texts)
             if result.answers:

@@ -69,6 +69,24 @@ class TestAllegroConnector(ResponsoCase):
         self.assertTrue(self.account.last_poll_at)
         self.assertFalse(self.account.last_error)
 
+    def test_return_threads_are_flagged_and_match_return_created(self):
+        """Allegro tells purchase problems apart (beta.v1 POST_PURCHASE_ISSUE threads, disputes and claims): their
+        conversations are returns, and a "Return created" workflow answers them only."""
+        self.workflow.active = False
+        returns = self._workflow("Returns procedure", conditions=[{"kind": "return_created"}],
+                                 body="<p>Here is how to return an item.</p>")
+        question = self._thread("Czy jest w kolorze czerwonym?")
+        problem = self._thread("Chcę zwrócić towar", type="POST_PURCHASE_ISSUE")
+        claim = self.fake.add_issue(type="CLAIM", status="CLAIM_SUBMITTED", buyer_login="ola_kupujaca",
+                                    opened_at=datetime.now(pytz.utc) - timedelta(hours=1))
+        self.fake.add_issue_message(claim, "Towar uszkodzony", at=datetime.now(pytz.utc) - timedelta(minutes=4))
+        self.account._responso_poll()
+        flags = {thread: self._find(thread).responso_is_return for thread in (question, problem, claim)}
+        self.assertEqual(flags, {question: False, problem: True, claim: True})
+        for thread, answered in ((question, False), (problem, True), (claim, True)):
+            buyer = self._find(thread).message_ids.filtered(lambda m: m.responso_kind == "buyer")
+            self.assertEqual(self._replies(buyer).workflow_id, returns if answered else returns.browse())
+
     def test_attachments_are_kept(self):
         """Files on the API host are downloaded into the chatter; others stay linked, safely."""
         thread = self.fake.add_thread(interlocutor="jan_kupujacy")

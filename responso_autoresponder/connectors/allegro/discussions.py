@@ -99,6 +99,7 @@ class AllegroDiscussions:
             subject=subject or None,
             order_ref=str(order_ref) if order_ref else None,
             attachments=_attachments(item),
+            is_return=True,  # every /sale/issues item is a dispute or a claim about a purchase (A1)
         )
 
     def find_sent_issue_message(self, issue_id, text, since):

@@ -52,6 +52,8 @@ class AllegroBetaV1:
         thread_id = thread["id"]
         path = "/messaging/threads/%s/messages" % quote(thread_id, safe="")
         what = "GET %s (beta.v1)" % path
+        # A3 #13797, A2 ThreadVBeta1.type: COMMON | POST_PURCHASE_ISSUE (purchase problems, replacing Discussions)
+        is_return = thread.get("type") == "POST_PURCHASE_ISSUE"
         orders = thread.get("orders")  # A2 ThreadVBeta1.orders (nullable)[{id*, offers*}]
         thread_order = None
         if isinstance(orders, list) and orders and isinstance(orders[0], dict) and orders[0].get("id"):
@@ -63,7 +65,7 @@ class AllegroBetaV1:
             items = _require_list(page, "messages", what)  # A2 MessagesListVBeta1{messages*, nextPage*}
             dates = []
             for item in items:
-                message = self._beta_message(item, thread_id, thread_order, what)
+                message = self._beta_message(item, thread_id, thread_order, what, is_return)
                 dates.append(message.created_at)
                 if since is None or message.created_at > since:
                     yield message
@@ -80,7 +82,7 @@ class AllegroBetaV1:
             seen_pages.add(page_id)
 
     @staticmethod
-    def _beta_message(item, thread_id, thread_order, what):
+    def _beta_message(item, thread_id, thread_order, what, is_return=False):
         # A2 MessageVBeta1: like Message without `thread`; author{role* (BUYER|SELLER|USER|CONSULTANT|ALLEGRO),
         # login (nullable)}; relatesTo.order nullable
         message_id = _require_id(item, what)
@@ -97,4 +99,5 @@ class AllegroBetaV1:
             subject=item.get("subject") or None,
             order_ref=thread_order or _order_id(item.get("relatesTo")),
             attachments=_attachments(item),
+            is_return=is_return,
         )
