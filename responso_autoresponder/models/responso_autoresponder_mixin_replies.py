@@ -23,7 +23,7 @@ class ResponsoAutoresponderMixin(models.AbstractModel):
     def _responso_transport(self):
         """How replies reach the buyer: the integration's transport; an account not connected to its API
         (no tokens: a manual or demo account) keeps its replies in the chatter for an agent to copy."""
-        transport = self._responso_source().integration_id.transport or "email"
+        transport = self._responso_integration().transport or "email"
         if transport == "api" and not self._responso_account()._responso_connected():
             return "chatter"
         return transport
@@ -67,7 +67,9 @@ class ResponsoAutoresponderMixin(models.AbstractModel):
         subject = self.with_context(lang=reply.lang or self._responso_reply_lang()).env._(
             "Automatic reply: %(subject)s", subject=reply.trigger_message_id.subject or self.display_name)
         post = self.with_context(responso_auto_reply=True, mail_create_nosubscribe=True, mail_post_autofollow=False)
-        author = self.env.ref("responso_autoresponder.partner_autoresponder")
+        # by id from the registry cache: env.ref would also check that the row exists, once per reply
+        author = self.env["res.partner"].browse(
+            self.env["ir.model.data"]._xmlid_to_res_id("responso_autoresponder.partner_autoresponder"))
         if transport == "api":
             # the marketplace gets it first (raises on failure); the chatter keeps it with its marketplace id, so
             # that the next poll recognises it

@@ -13,6 +13,9 @@ POST_QUERIES_NO_WORKFLOW = 24
 # UPDATE; the warning job is not woken per conversation. What it costs more is Odoo's own: the buyer becomes a
 # follower of the thread (the follower row and its subtypes).
 POST_QUERIES_FIRST_MESSAGE = POST_QUERIES_NO_WORKFLOW + 1
+# The sending cron's run that delivers one reply kept in the chatter: the re-checks (the row, the conversation, the
+# workflow, the account, the buyer, the later messages, the cap), its language, the post of the reply, the outcome
+SEND_ONE_REPLY_QUERIES = 30
 # what the autoresponder adds to an answered message: the history (1), the decision (1), the reply (1), the
 # sending cron's trigger (1), the savepoint that keeps the message whatever fails (2)
 AUTORESPONDER_QUERIES = 6
@@ -87,6 +90,19 @@ class TestDecisionQueries(ResponsoCase):
         self.assertEqual(conversation.responso_clock_start, at)
         self.assertEqual(conversation.responso_deadline, warsaw(2026, 12, 9, 16, 0))
         self.assertEqual(conversation.last_message_date, at)
+
+    def test_sending_one_reply(self):
+        self._make_workflows(1)
+        self._post_buyer(self._conversation(self.acc_allegro, self.src_messages, self.buyer, "Warm-up"),
+                         at=warsaw(2026, 12, 1, 12, 0))
+        self.env["responso.reply"]._cron_send_due()
+        message = self._post_buyer(self._conversation(self.acc_allegro, self.src_messages, self.buyer_2, "Parcel"),
+                                   at=warsaw(2026, 12, 1, 12, 0))
+        self.env.flush_all()
+        self.env.invalidate_all()
+        with self.assertQueryCount(SEND_ONE_REPLY_QUERIES):
+            self.env["responso.reply"]._cron_send_due()
+        self.assertEqual(self._replies(message).state, "sent")
 
     def _assert_post_queries(self, workflow_count):
         workflows = self._make_workflows(workflow_count)
