@@ -105,7 +105,7 @@ class TestTemplates(ResponsoCase):
         message = self._post_buyer(self._conversation(self.acc_allegro, self.src_messages, self.buyer, "Why"),
                                    at=tuesday_five)
         self.assertEqual(self._decisions(message).reason,
-                         "Tue 17:00 is inside the working hours of Shop 10:00–18:00 (Europe/Warsaw)")
+                         "Tuesday 17:00 is inside the working hours of Shop 10:00–18:00 (Warsaw Time)")
         # the public holidays loaded on the account's calendar: 11 November is out of hours in Poland
         holiday = warsaw(2026, 11, 11, 12, 0)
         thread = self._conversation(self.acc_allegro, self.src_messages, self.buyer, "Holiday")
