@@ -2,6 +2,7 @@
 
 import logging
 from datetime import timedelta
+from functools import lru_cache
 
 import pytz
 
@@ -21,9 +22,17 @@ _logger = logging.getLogger(__name__)
 LIVE_STATES_SQL = "state IN ('scheduled', 'sending', 'sent', 'verify', 'unknown')"
 
 
+@lru_cache(maxsize=64)
+def plain_text(body):
+    """The text of a message body, computed once for the facts, the automatic-message rules and the history (an
+    HTML parse each time otherwise)."""
+    return html2plaintext(body or "")
+
+
 # One concern per file (docs/architecture.md): this model is extended in several files of this addon on purpose,
 # so pylint-odoo's advice to merge them does not apply.
 # pylint: disable=consider-merging-classes-inherited
+
 class ResponsoAutoresponderMixin(models.AbstractModel):
     """The facts side of the autoresponder mixin: a constant number of queries whatever the workflows."""
 
@@ -94,7 +103,7 @@ class ResponsoAutoresponderMixin(models.AbstractModel):
             # a machine repeating itself (short texts such as "ok?" are left out: people repeat those)
             same_body=SQL(
                 """EXISTS(SELECT 1 FROM mail_message WHERE res_id = %s AND model = %s AND id != %s AND body = %s)""",
-                self.id, self._name, message.id, body) if len(html2plaintext(body).strip()) >= 20 else SQL("false"),
+                self.id, self._name, message.id, body) if len(plain_text(body).strip()) >= 20 else SQL("false"),
         ))
         (conversation_day, conversation_last, buyer_last, account_hour, paused, earlier,
          same_body, previous_in_thread) = self.env.cr.fetchone()
@@ -118,7 +127,7 @@ class ResponsoAutoresponderMixin(models.AbstractModel):
         if rule:
             strength = msg_values.get("responso_auto_strength") or message.responso_auto_strength or "hard"
             return AutomaticSignal(strength, rule)
-        return detect_in_text(message.subject or "", html2plaintext(message.body or "")[:2000])
+        return detect_in_text(message.subject or "", plain_text(message.body)[:2000])
 
     def _responso_facts(self, message, msg_values, account):
         """Snapshot of the message for the engine, without working time (added for the candidates only)."""
@@ -141,7 +150,7 @@ class ResponsoAutoresponderMixin(models.AbstractModel):
             sender_email=email_normalize(message.email_from or "") or buyer.email_normalized or "",
             subject=(self._responso_subject(message) or "")[:TEXT_LIMIT],
             customer_name=buyer.name or "",
-            text=html2plaintext(message.body or "")[:TEXT_LIMIT],
+            text=plain_text(message.body)[:TEXT_LIMIT],
             is_return=bool(self._responso_is_return()),
             status=self._responso_status(),
             # a relation table: read only when a workflow asks about tags (one query, whatever their number)
