@@ -39,6 +39,9 @@ class ResponsoWorkflow(models.Model):
     condition_ids = fields.One2many("responso.workflow.condition", "workflow_id", string="Conditions", copy=True)
     action_ids = fields.One2many("responso.workflow.action", "workflow_id", string="Actions", copy=True)
     is_template = fields.Boolean("Template", readonly=True, copy=False)
+    template_locked = fields.Boolean(
+        compute="_compute_template_locked",
+        help="A shared template the current user may not change (only administrators do): its form is read-only.")
     sent_count = fields.Integer("Sent", compute="_compute_stats")
     skipped_count = fields.Integer("Skipped", compute="_compute_stats")
     applied_count = fields.Integer(
@@ -88,6 +91,14 @@ class ResponsoWorkflow(models.Model):
         if not rest:
             return _("%(hours)s h", hours=hours)
         return _("%(hours)s h %(minutes)s min", hours=hours, minutes=rest)
+
+    @api.depends("is_template")
+    @api.depends_context("uid")
+    def _compute_template_locked(self):
+        # the record rules' split: managers read the shared templates and add copies, administrators change them
+        locked = not self.env.user.has_group("base.group_system")
+        for workflow in self:
+            workflow.template_locked = workflow.is_template and locked
 
     @api.depends("condition_ids.kind", "condition_ids.operator", "condition_ids.source_ids",
                  "condition_ids.integration_ids", "condition_ids.account_ids", "condition_ids.delay_amount",

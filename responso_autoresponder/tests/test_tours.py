@@ -78,6 +78,17 @@ class TestSellerTours(HttpCase):
         self.assertEqual(set(added.mapped("tz")), {"Europe/Warsaw"})
         self.assertTrue(all(added.mapped("active")))
 
+    def test_templates_are_read_only_for_managers(self):
+        """A shared template opens read-only for a manager (only administrators change it: record rules), who
+        still adds copies from it."""
+        template = self.env.ref("responso_autoresponder.template_amazon")
+        before = (template.name, template.condition_ids, template.action_ids.body_html)
+        self.assertTrue(template.with_user(self.manager).template_locked)
+        self.assertFalse(template.with_user(self.env.ref("base.user_admin")).template_locked,
+                         "the administrator may change it")
+        self._tour("responso_template_read_only")
+        self.assertEqual((template.name, template.condition_ids, template.action_ids.body_html), before)
+
     def test_amazon_warning_and_its_delay(self):
         """A workflow built by hand for Amazon warns on the form and adds the 10-minute delay in one click."""
         self._tour("responso_amazon_delay")

@@ -269,6 +269,35 @@ tours.add("responso_templates_two_clicks", {
     },
 });
 
+tours.add("responso_template_read_only", {
+    steps: () => [
+        ...openWorkflows,
+        {
+            content: "Templates",
+            trigger: ".o_control_panel button:contains(Modèles)",
+            run: "click",
+        },
+        {
+            content: "open the Amazon template itself (not its Add button)",
+            trigger: ".o_kanban_record:contains(Amazon) .fw-bold",
+            run: "click",
+        },
+        {
+            content: "a shared template: read-only for a manager who is not an administrator",
+            trigger: ".o_form_view:has(.ribbon:contains(Modèle)) .o_field_widget[name=name].o_readonly_modifier",
+        },
+        {
+            content: "no condition or action to add, change or remove",
+            trigger: ".o_form_view:not(:has(.o_field_x2many_list_row_add)):not(:has(.o_list_record_remove))",
+        },
+        {
+            content: "its Add button still makes an editable copy",
+            trigger: ".o_form_view .o_form_statusbar button[name=action_add_from_template]",
+        },
+        screenshot("template_read_only"),
+    ],
+});
+
 tours.add("responso_list_disable_enable_delete", {
     steps: () => [
         ...openWorkflows,
