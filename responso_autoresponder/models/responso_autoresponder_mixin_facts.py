@@ -165,10 +165,10 @@ class ResponsoAutoresponderMixin(models.AbstractModel):
         """Id of the working-hours calendar of the record's account (its response working hours, else the company's
         autoresponder working hours, else its default ones), read by conditions on the account's working hours."""
         account = self._responso_account()
-        if account:
-            return account.sudo()._responso_clock_calendar().id or None
-        company = self._responso_company()
-        return (company.responso_calendar_id or company.resource_calendar_id).id or None
+        # the response clock's cached settings name the same calendar: no account or company read
+        settings = self.env["responso.account"]._responso_clock_settings(
+            account.id or 0, 0 if account else self._responso_company().id)
+        return settings.calendar_id or None
 
     def _responso_working_time(self, keys, moment):
         """Whether `moment` is working time, for each (calendar, tz) that a candidate workflow asks about."""
