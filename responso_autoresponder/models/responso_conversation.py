@@ -83,6 +83,7 @@ class ResponsoConversation(models.Model):
             SQL("last_message_date = GREATEST(last_message_date, %s)", message.date),
             *(SQL("%s = %s", SQL.identifier(name), value) for name, value in columns.items())]), self.id))
         self.invalidate_recordset(["last_message_date", *columns])
+        self.modified(["last_message_date", *columns])  # what was computed from them (the clock's state) is stale
         return super()._message_post_after_hook(message, msg_values)
 
     def _responso_post_columns(self, message, msg_values):

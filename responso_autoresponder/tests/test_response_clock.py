@@ -219,6 +219,16 @@ class TestResponseClock(ResponsoCase):
         self._answer(self.conv_allegro, at=warsaw(2026, 12, 7, 15, 10))
         self.assertFalse(self._warning_activities(self.conv_allegro))
 
+    def test_the_clock_shows_at_once_in_the_same_transaction(self):
+        """The clock starts in a direct UPDATE: what was computed from it before (the form's state, its summary) is
+        recomputed, not served stale from the cache."""
+        conversation = self._conversation(self.acc_allegro, self.src_messages, self.buyer_2, "Fresh")
+        self.assertEqual(conversation.responso_clock_state, "none")
+        self.assertIn("No buyer message", conversation.responso_clock_summary)
+        self._post_buyer(conversation, "Where is my parcel?", at=warsaw(2026, 12, 7, 8, 0))
+        self.assertEqual(conversation.responso_clock_state, "running")
+        self.assertIn("must answer by", conversation.responso_clock_summary)
+
     def test_the_warning_job_runs_every_ten_minutes_without_a_trigger_per_conversation(self):
         """A warning goes out at most 10 minutes late, and a buyer message adds no cron trigger row (thousands of
         conversations a day would wake the job thousands of times)."""
