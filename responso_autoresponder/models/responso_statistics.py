@@ -81,6 +81,21 @@ class ResponsoStatistics(models.Model):
           LEFT JOIN responso_decision d ON d.message_id = b.id
           LEFT JOIN responso_account a ON a.id = b.responso_account_id""")
         company = SQL("COALESCE(d.company_id, b.record_company_id, a.company_id)")
+
+        def per_listed_workflow(column, id_offset, kind, reason, skipped, applied):
+            """One event per workflow of the decision's JSON list `column` (skipped, applied)."""
+            return SQL(
+                """SELECT (d.id::bigint * 1024 + listed.position) * 4 + %(offset)s, b.date::date, %(kind)s, w.id,
+                          b.responso_source_id, b.responso_account_id, %(company)s,
+                          %(reason)s, 0, 0, %(skipped)s, %(applied)s, 0, 0, 0, 0, 0, NULL
+                     FROM %(buyer)s
+                     CROSS JOIN LATERAL jsonb_array_elements_text(
+                         CASE WHEN jsonb_typeof(%(column)s) = 'array' THEN %(column)s ELSE '[]'::jsonb END)
+                         WITH ORDINALITY AS listed(workflow_id, position)
+                     JOIN responso_workflow w ON w.id = listed.workflow_id::int
+                    WHERE b.responso_kind = 'buyer' AND %(column)s IS NOT NULL""",
+                offset=id_offset, kind=kind, company=company, reason=reason, skipped=skipped, applied=applied,
+                buyer=buyer, column=SQL.identifier("d", column))
         self.env.cr.execute(SQL(
             """CREATE OR REPLACE VIEW %(view)s AS (
                  SELECT events.* FROM (
@@ -106,25 +121,9 @@ class ResponsoStatistics(models.Model):
                        ) AS human
                       WHERE b.responso_kind = 'buyer'
                      UNION ALL
-                     SELECT (d.id::bigint * 1024 + skipped.position) * 4 + 2, b.date::date, 'skipped', w.id,
-                            b.responso_source_id, b.responso_account_id, %(company)s,
-                            'already_answered', 0, 0, 1, 0, 0, 0, 0, 0, 0, NULL
-                       FROM %(buyer)s
-                       CROSS JOIN LATERAL jsonb_array_elements_text(
-                           CASE WHEN jsonb_typeof(d.skipped_workflow_ids) = 'array' THEN d.skipped_workflow_ids
-                                ELSE '[]'::jsonb END) WITH ORDINALITY AS skipped(workflow_id, position)
-                       JOIN responso_workflow w ON w.id = skipped.workflow_id::int
-                      WHERE b.responso_kind = 'buyer' AND d.skipped_workflow_ids IS NOT NULL
+                     %(skipped)s
                      UNION ALL
-                     SELECT (d.id::bigint * 1024 + applied.position) * 4 + 3, b.date::date, 'applied', w.id,
-                            b.responso_source_id, b.responso_account_id, %(company)s,
-                            NULL, 0, 0, 0, 1, 0, 0, 0, 0, 0, NULL
-                       FROM %(buyer)s
-                       CROSS JOIN LATERAL jsonb_array_elements_text(
-                           CASE WHEN jsonb_typeof(d.applied_workflow_ids) = 'array' THEN d.applied_workflow_ids
-                                ELSE '[]'::jsonb END) WITH ORDINALITY AS applied(workflow_id, position)
-                       JOIN responso_workflow w ON w.id = applied.workflow_id::int
-                      WHERE b.responso_kind = 'buyer' AND d.applied_workflow_ids IS NOT NULL
+                     %(applied)s
                      UNION ALL
                      SELECT r.id::bigint * 4 + 1, COALESCE(r.sent_at, r.send_at)::date, 'reply', r.workflow_id,
                             m.responso_source_id, r.account_id, r.company_id, NULL, 0, 0, 0, 0,
@@ -138,4 +137,6 @@ class ResponsoStatistics(models.Model):
                  ) AS events
                )""",
             view=SQL.identifier(self._table), buyer=buyer, company=company, window=HUMAN_ANSWER_WINDOW_HOURS,
+            skipped=per_listed_workflow("skipped_workflow_ids", 2, "skipped", "already_answered", 1, 0),
+            applied=per_listed_workflow("applied_workflow_ids", 3, "applied", None, 0, 1),
             known=tuple(code for code, _label in REASONS)))

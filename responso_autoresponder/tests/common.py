@@ -26,6 +26,13 @@ Message-ID: {msg_id}
 """
 
 
+def install_languages(env, *langs):
+    """Activate `langs` and load the addon's translations in them (as installing a language does)."""
+    for lang in langs:
+        env["res.lang"]._activate_lang(lang)
+    env["ir.module.module"]._load_module_terms(["responso_autoresponder"], list(langs), overwrite=True)
+
+
 def warsaw(*args):
     """A Europe/Warsaw wall-clock time, as the naive UTC datetime Odoo stores."""
     return WARSAW.localize(datetime(*args)).astimezone(pytz.utc).replace(tzinfo=None)

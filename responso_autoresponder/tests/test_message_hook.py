@@ -2,7 +2,7 @@ from odoo.tests import tagged
 
 from odoo.addons.base.tests.test_ir_cron import CronMixinCase
 
-from .common import RAW_EMAIL, ResponsoCase
+from .common import RAW_EMAIL, ResponsoCase, install_languages
 
 
 @tagged("post_install", "-at_install")
@@ -45,8 +45,7 @@ class TestMessageHook(ResponsoCase, CronMixinCase):
         message = self._post_buyer(self.conv_allegro, at="2026-12-01 11:00:00")
         decision = self._decisions(message)
         self.assertEqual(decision.reason, "Tuesday is not one of Saturday, Sunday (Warsaw Time)")
-        self.env["res.lang"]._activate_lang("fr_FR")
-        self.env["ir.module.module"]._load_module_terms(["responso_autoresponder"], ["fr_FR"], overwrite=True)
+        install_languages(self.env, "fr_FR")
         decision.invalidate_recordset(["reason"])
         reason_fr = decision.with_context(lang="fr_FR").reason
         self.assertIn("mardi", reason_fr)

@@ -3,9 +3,8 @@ from html import unescape
 from odoo import Command
 from odoo.tests import Form, tagged
 
-from .common import ResponsoCase, warsaw
+from .common import ResponsoCase, install_languages, warsaw
 
-MODULE = "responso_autoresponder"
 SATURDAY_TEN = warsaw(2026, 11, 28, 10, 0)
 
 
@@ -18,9 +17,7 @@ class TestReasonLanguage(ResponsoCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        for lang in ("fr_FR", "pl_PL"):
-            cls.env["res.lang"]._activate_lang(lang)
-        cls.env["ir.module.module"]._load_module_terms([MODULE], ["fr_FR", "pl_PL"], overwrite=True)
+        install_languages(cls.env, "fr_FR", "pl_PL")
         cls.calendar = cls.env["resource.calendar"].create({
             "name": "Sklep", "company_id": cls.company.id, "tz": "Europe/Warsaw",
             "attendance_ids": [Command.create({"name": f"Day {day}", "dayofweek": str(day), "hour_from": 9,
@@ -86,8 +83,7 @@ class TestReasonLanguage(ResponsoCase):
     def test_english_reader(self):
         """English, and so a German reader: the addon's interface is not translated in German, its reasons read in
         English, timezone and names included (not "Warschau Zeit" in an English sentence)."""
-        self.env["res.lang"]._activate_lang("de_DE")
-        self.env["ir.module.module"]._load_module_terms([MODULE], ["de_DE"], overwrite=True)
+        install_languages(self.env, "de_DE")
         decision = self._decision_in("fr_FR")
         _reason, html = self._read(decision, "en_US")
         self.assertEqual(self._read(decision, "de_DE")[1], html)

@@ -1,6 +1,6 @@
 from odoo.tests import tagged
 
-from .common import ResponsoCase, warsaw
+from .common import ResponsoCase, install_languages, warsaw
 
 TUESDAY = warsaw(2026, 12, 1, 12, 0)
 BODIES = {
@@ -18,9 +18,7 @@ class TestReplyLanguage(ResponsoCase):
     def setUpClass(cls):
         super().setUpClass()
         langs = ["fr_FR", "pl_PL", "de_DE", "cs_CZ"]
-        for lang in langs:
-            cls.env["res.lang"]._activate_lang(lang)
-        cls.env["ir.module.module"]._load_module_terms(["responso_autoresponder"], langs, overwrite=True)
+        install_languages(cls.env, *langs)
         # the seller's setup in the fault report: an English company, buyers without a language
         cls.company.partner_id.lang = "en_US"
         (cls.buyer | cls.buyer_2).lang = False

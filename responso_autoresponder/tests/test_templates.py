@@ -5,7 +5,7 @@ from odoo.tests import Form, tagged, users
 from odoo.tools.safe_eval import safe_eval
 
 from ..models.resource_calendar_holidays import load_public_holidays
-from .common import ResponsoCase, warsaw
+from .common import ResponsoCase, install_languages, warsaw
 
 TEMPLATES = ("template_amazon", "template_weekend", "template_out_of_hours")
 
@@ -134,8 +134,7 @@ class TestTemplates(ResponsoCase):
     def test_template_texts_translated(self):
         for lang, word in (("fr_FR", "Merci"), ("pl_PL", "Dziękujemy")):
             with self.subTest(lang):
-                self.env["res.lang"]._activate_lang(lang)
-                self.env["ir.module.module"]._load_module_terms(["responso_autoresponder"], [lang], overwrite=True)
+                install_languages(self.env, lang)
                 for xmlid in TEMPLATES:
                     template = self.env.ref(f"responso_autoresponder.{xmlid}").with_context(lang=lang)
                     self.assertIn(word, template.action_ids.body_html, f"{xmlid} in {lang}")

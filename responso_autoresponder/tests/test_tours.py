@@ -5,6 +5,8 @@ from odoo import Command
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tests.common import ChromeBrowser
 
+from .common import install_languages
+
 
 def _screenshots(browser, type, args=None, stackTrace=None, **kw):  # noqa: A002 - CDP's parameter name
     """Console hook: a tour step logging "responso_screenshot:<name>" gets a screenshot of the screen, saved
@@ -26,8 +28,7 @@ class TestSellerTours(HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env["res.lang"]._activate_lang("fr_FR")
-        cls.env["ir.module.module"]._load_module_terms(["responso_autoresponder"], ["fr_FR"], overwrite=True)
+        install_languages(cls.env, "fr_FR")
         cls.company = cls.env.company
         cls.company.responso_tz = "Europe/Warsaw"
         cls.manager = new_test_user(

@@ -6,7 +6,7 @@ from odoo.modules.module import get_module_path
 from odoo.tests import TransactionCase, freeze_time, tagged
 from odoo.tools.translate import TranslationModuleReader
 
-from .common import ResponsoCase, warsaw
+from .common import ResponsoCase, install_languages, warsaw
 
 MODULE = "responso_autoresponder"
 
@@ -38,9 +38,7 @@ class TestLocalisedTexts(ResponsoCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        for lang in ("fr_FR", "pl_PL"):
-            cls.env["res.lang"]._activate_lang(lang)
-        cls.env["ir.module.module"]._load_module_terms([MODULE], ["fr_FR", "pl_PL"], overwrite=True)
+        install_languages(cls.env, "fr_FR", "pl_PL")
         cls.company.partner_id.lang = "fr_FR"
         cls._workflow("Each message").action_ids.update_field_translations(
             "body_html", {"fr_FR": "<p>Nous répondons sous 24 heures.</p>"})

@@ -4,7 +4,7 @@ from odoo.tests import Form, tagged, users
 
 from odoo.addons.mail.tests.common import mail_new_test_user
 
-from .common import ResponsoCase, warsaw
+from .common import ResponsoCase, install_languages, warsaw
 from .test_workflow_form import FORM_VIEW
 
 TUESDAY_NOON = warsaw(2026, 12, 1, 12, 0)
@@ -104,8 +104,7 @@ class TestWorkflowActions(ResponsoCase):
         stats = self.env["responso.statistics"].search([("workflow_id", "=", tagging.id)])
         self.assertEqual([(s.kind, s.applied_count, s.skipped_count) for s in stats], [("applied", 1, 0)])
         # the reasons in the reader's language
-        self.env["res.lang"]._activate_lang("fr_FR")
-        self.env["ir.module.module"]._load_module_terms(["responso_autoresponder"], ["fr_FR"], overwrite=True)
+        install_languages(self.env, "fr_FR")
         french = self._decisions(message).filtered(lambda line: line.workflow_id == note).with_context(lang="fr_FR")
         self.assertNotIn("its actions apply", french.reason)
 

@@ -6,7 +6,7 @@ from odoo.tests import Form, tagged, users
 from odoo.tools.safe_eval import safe_eval
 from odoo.tools.translate import code_translations
 
-from .common import ResponsoCase
+from .common import ResponsoCase, install_languages
 
 FORM_VIEW = "responso_autoresponder.responso_workflow_view_form"
 
@@ -153,10 +153,7 @@ class TestWorkflowFormSeller(ResponsoCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        for lang in ("fr_FR", "pl_PL"):
-            cls.env["res.lang"]._activate_lang(lang)
-        cls.env["ir.module.module"]._load_module_terms(["responso_autoresponder"], ["fr_FR", "pl_PL"],
-                                                       overwrite=True)
+        install_languages(cls.env, "fr_FR", "pl_PL")
 
     def _arch(self, view, lang="en_US"):
         return self.env["responso.workflow"].with_context(lang=lang).get_view(
