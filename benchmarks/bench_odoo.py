@@ -34,6 +34,7 @@ from odoo import Command, fields
 from odoo.sql_db import Cursor
 
 from odoo.addons.responso_autoresponder.engine.index import history_horizon
+from odoo.addons.responso_autoresponder.models import history_sql
 from odoo.addons.responso_autoresponder.wizards.responso_workflow_replay import replay_benchmark
 
 BODY = "<p>Hello, where is my parcel? I ordered it last week and have not received it yet.</p>"
@@ -669,8 +670,15 @@ class Bench:
         row.note = (f"plain post {stats.fmt(median([m for m, _q in plain_small]))} → "
                     f"{stats.fmt(median([m for m, _q in plain_large]))} ms")
         self.add(row)
-        statements = self.capture_statements()
+        statements, history_calls = self.capture_statements()
         scans, explained = explain_seq_scans(self.cr, statements, ("responso_reply", "mail_message"))
+        # the history is a PL/pgSQL function (ADAPT): its plans, for these values and generic, explained apart
+        for params in history_calls:
+            for generic in (False, True):
+                explained += 1
+                plan = history_sql.explain(self.cr, params, generic)
+                scans += [f"{table}: history ({'generic' if generic else 'custom'} plan)"
+                          for table in ("responso_reply", "mail_message") if f"Seq Scan on {table}" in plan]
         self.add(Row(scenario=f"history plans at {large:,} rows: seq scans on responso_reply/mail_message",
                      targets=[("check", not scans)], check_text="index scans only",
                      note=f"{len(scans)} of {explained} SELECTs on them (of {len(statements)} statements)" + (
@@ -692,10 +700,17 @@ class Bench:
         return samples
 
     def capture_statements(self):
-        """The SQL statements of one buyer message's post and flush (rolled back), as executed."""
+        """The SQL statements of one buyer message's post and flush (rolled back), as executed, and the parameters
+        of the history function's calls."""
         captured = []
+        history_calls = []
         original = Cursor.execute
+        original_history = history_sql.call
         bench_cr = self.cr
+
+        def history(cr, **params):
+            history_calls.append(params)
+            return original_history(cr, **params)
 
         def execute(cr, query, params=None, log_exceptions=True):
             if cr is bench_cr:
@@ -708,15 +723,17 @@ class Bench:
 
         def measure(conversation, buyer):
             Cursor.execute = execute
+            history_sql.call = history
             try:
                 message = self.post_buyer(conversation, buyer)
                 self.env.flush_all()
             finally:
                 Cursor.execute = original
+                history_sql.call = original_history
             return message
 
         self.rolled_back(self.new_conversation, measure)
-        return captured
+        return captured, history_calls
 
 
 # -------------------------------------------------------------------------------------------------------------

@@ -6,3 +6,7 @@ if __name__.startswith("odoo.addons."):
     from . import controllers
     from . import models
     from . import wizards
+
+    def uninstall_hook(env):
+        """The history function (models/history_sql.py) is ours: tables go with the models, it does not."""
+        models.history_sql.drop_function(env.cr)

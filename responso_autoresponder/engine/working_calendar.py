@@ -15,6 +15,7 @@ from .schedule import check_timezone
 
 PLAN_WINDOW = timedelta(days=14)  # as plan_hours: look ahead 14 days at a time, 100 times at most
 PLAN_WINDOWS = 100
+DAY_CACHE_SIZE = 4096  # days × timezones kept per calendar (a calendar is replaced whenever it changes)
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,7 @@ class WorkingCalendar:
         self.leaves = tuple(merge((start.astimezone(timezone.utc), stop.astimezone(timezone.utc))
                                   for start, stop in leaves))
         self._by_weekday = {}
+        self._days = {}  # (date, tz) -> the day's working intervals in UTC, before time off: computed once
         for line in self.attendances:
             self._by_weekday.setdefault(line.weekday, []).append(line)
 
@@ -117,12 +119,25 @@ class WorkingCalendar:
         day, last = start.astimezone(zone).date(), stop.astimezone(zone).date()
         found = []
         while day <= last:
-            for line in self._lines(day):
-                begin = localize(datetime.combine(day, hour_to_time(line.hour_from)), zone)
-                end = localize(datetime.combine(day, hour_to_time(line.hour_to)), zone)
-                found.append((max(begin.astimezone(timezone.utc), start), min(end.astimezone(timezone.utc), stop)))
+            found.extend((max(begin, start), min(end, stop)) for begin, end in self._day(day, zone))
             day += timedelta(days=1)
         return subtract(merge(found), [leave for leave in self.leaves if leave[1] > start and leave[0] < stop])
+
+    def _day(self, day, zone):
+        """The working intervals (UTC) of the local `day` in `zone`, before time off: every buyer message plans
+        its deadline over the same few weeks, so each day is laid on the clock once (a read-only cache: a race
+        only computes a day twice)."""
+        key = (day, zone)
+        intervals = self._days.get(key)
+        if intervals is None:
+            intervals = tuple(
+                (localize(datetime.combine(day, hour_to_time(line.hour_from)), zone).astimezone(timezone.utc),
+                 localize(datetime.combine(day, hour_to_time(line.hour_to)), zone).astimezone(timezone.utc))
+                for line in self._lines(day))
+            if len(self._days) >= DAY_CACHE_SIZE:
+                self._days.clear()
+            self._days[key] = intervals
+        return intervals
 
     def is_working(self, moment, tz=None):
         """Whether the aware datetime `moment` is working time (read in `tz`, default the calendar's)."""

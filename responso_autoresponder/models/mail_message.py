@@ -35,3 +35,14 @@ class MailMessage(models.Model):
         create_index(self.env.cr, "mail_message_responso_buyer_author_idx", self._table,
                      ["author_id", "responso_account_id"], where="responso_kind = 'buyer'")
         return res
+
+    def _responso_stored(self, source_id, account_id, external_id):
+        """The message already stored for (source, account, marketplace id), or none: a lookup of exactly the
+        unique index above (its COALESCE on the account), so that it costs the same with a million messages of the
+        source; a domain on the account column would scan every message of the source."""
+        self.env.cr.execute(SQL(
+            """SELECT id FROM mail_message
+                WHERE responso_source_id = %s AND COALESCE(responso_account_id, 0) = %s
+                  AND responso_external_id = %s
+                LIMIT 1""", source_id, account_id or 0, external_id))
+        return self.browse(self.env.cr.fetchone() or ()).sudo()

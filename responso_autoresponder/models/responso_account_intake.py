@@ -36,10 +36,7 @@ class ResponsoAccount(models.Model):
         `defer_attachments`: no download now; the message links its files and they are queued for a later step
         (`_responso_download_pending`), so a poll's transaction never waits on attachments."""
         source = self.env.ref(SOURCE_OF_CHANNEL[message.channel])
-        Message = self.env["mail.message"].sudo()
-        domain = [("responso_source_id", "=", source.id), ("responso_account_id", "=", self.id),
-                  ("responso_external_id", "=", message.external_id)]
-        existing = Message.search(domain, limit=1)
+        existing = self.env["mail.message"]._responso_stored(source.id, self.id, message.external_id)
         if existing:
             return existing
         signal = marketplace_author_signal(message.channel, message.author, account_login=self.api_login)
@@ -61,16 +58,15 @@ class ResponsoAccount(models.Model):
         elif message.is_return and not conversation.responso_is_return:
             conversation.responso_is_return = True  # a thread stored before the connector told returns apart
         body, files = self._responso_incoming_body(message, None if defer_attachments else client)
-        stored = self._responso_post_incoming(conversation, message, signal, source, body, files, domain)
+        stored = self._responso_post_incoming(conversation, message, signal, source, body, files)
         if defer_attachments and stored:
             self._responso_queue_attachments(stored, message)
         return stored
 
-    def _responso_post_incoming(self, conversation, message, signal, source, body, files, domain):
+    def _responso_post_incoming(self, conversation, message, signal, source, body, files):
         date = message.created_at.astimezone(pytz.utc).replace(tzinfo=None)
         # files from buyers get Odoo's rules for untrusted uploads: HTML, SVG and XML are stored as plain text
         conversation = conversation.with_context(attachments_mime_plainxml=True)
-        Message = self.env["mail.message"].sudo()
         if signal is None:
             return conversation.responso_post_buyer_message(body, external_id=message.external_id, date=date,
                                                             attachments=files or None)
@@ -87,7 +83,7 @@ class ResponsoAccount(models.Model):
                     responso_auto_strength=signal.strength, **({"responso_kind": "seller"} if seller else {}))
         except pg_errors.UniqueViolation:
             # our automatic reply, stored by the sender while this poll ran
-            return Message.search(domain, limit=1)
+            return self.env["mail.message"]._responso_stored(source.id, self.id, message.external_id)
         if seller:
             self.env["responso.reply"]._responso_cancel_answered(
                 conversation, note, conversation.with_context(lang=self.company_id.partner_id.lang or self.env.lang)

@@ -286,11 +286,9 @@ class ResponsoAutoresponderMixin(models.AbstractModel):
         per (source, account, external id): a re-poll, an overlapping poll or a retry returns the stored one."""
         self.ensure_one()
         account, source = self._responso_account(), self._responso_source()
-        Message = self.env["mail.message"].sudo()
+        Message = self.env["mail.message"]
         if external_id:
-            domain = [("responso_source_id", "=", source.id), ("responso_account_id", "=", account.id or False),
-                      ("responso_external_id", "=", external_id)]
-            existing = Message.search(domain, limit=1)
+            existing = Message._responso_stored(source.id, account.id, external_id)
             if existing:
                 return existing
         values = {"responso_external_id": external_id or False, "responso_source_id": source.id,
@@ -311,7 +309,7 @@ class ResponsoAutoresponderMixin(models.AbstractModel):
                     subtype_xmlid="mail.mt_comment", attachments=attachments, **values)
         except pg_errors.UniqueViolation:
             # another worker stored it between our search and our insert
-            return Message.search(domain, limit=1)
+            return Message._responso_stored(source.id, account.id, external_id)
 
     def action_responso_release(self):
         """Let the autoresponder answer this conversation again."""

@@ -7,19 +7,17 @@ from functools import lru_cache
 import pytz
 
 from odoo import fields, models
-from odoo.tools import SQL, email_normalize, html2plaintext
+from odoo.tools import email_normalize, html2plaintext
 
 from ..engine import MessageFacts
 from ..engine import conditions as cond
 from ..engine.facts import TEXT_LIMIT
 from ..engine.loop_guard import AutomaticSignal, detect_in_text
 from ..engine.throttle import History, Limits
+from . import history_sql
 
 _logger = logging.getLogger(__name__)
 
-# responso.reply rows that may reach, or may have reached, the buyer: what throttling and caps count (a reply
-# whose answer was lost, verify / unknown, may well have been delivered); the reply's indexes use it too
-LIVE_STATES_SQL = "state IN ('scheduled', 'sending', 'sent', 'verify', 'unknown')"
 
 
 @lru_cache(maxsize=64)
@@ -68,45 +66,16 @@ class ResponsoAutoresponderMixin(models.AbstractModel):
         company = self._responso_company()
         self.env["responso.reply"].flush_model()
         self.env["responso.account"].flush_model(["responso_paused"])
-        self.env.cr.execute(SQL(
-            """SELECT conversation.day_count, conversation.last_sent, buyer.last_reply, account.hour_count,
-                      COALESCE((SELECT responso_paused FROM responso_account WHERE id = %(account)s), false),
-                      EXISTS(SELECT 1 FROM mail_message
-                              WHERE responso_kind = 'buyer' AND author_id = %(buyer)s AND id != %(message)s
-                                AND %(account_match)s),
-                      %(same_body)s,
-                      (SELECT date FROM mail_message
-                        WHERE model = %(model)s AND res_id = %(res_id)s AND responso_kind = 'buyer'
-                          AND id < %(message)s
-                        ORDER BY id DESC LIMIT 1)
-                 FROM (SELECT count(*) FILTER (WHERE send_at >= %(day)s) AS day_count,
-                              max(sent_at) FILTER (WHERE state = 'sent') AS last_sent
-                         FROM responso_reply
-                        WHERE res_id = %(res_id)s AND res_model = %(model)s AND send_at >= %(two_days)s
-                          AND %(live)s) AS conversation,
-                      (SELECT max(COALESCE(sent_at, send_at)) AS last_reply
-                         FROM responso_reply
-                        WHERE buyer_id = %(buyer)s AND %(reply_account)s AND send_at >= %(horizon)s
-                          AND %(live)s) AS buyer,
-                      (SELECT count(*) AS hour_count
-                         FROM responso_reply
-                        WHERE account_id = %(account)s AND send_at >= %(hour)s
-                          AND %(live)s) AS account""",
-            model=self._name, res_id=self.id, live=SQL(LIVE_STATES_SQL), buyer=buyer.id or 0,
-            account=account.id or 0, message=message.id,
-            day=naive - timedelta(days=1), two_days=naive - timedelta(days=2), hour=naive - timedelta(hours=1),
-            horizon=horizon.replace(tzinfo=None),
-            reply_account=SQL("account_id = %s", account.id) if account else SQL("account_id IS NULL"),
-            # a returning buyer in a new thread is not "first"; without an account, the company's messages count
-            account_match=SQL("responso_account_id = %s", account.id) if account else SQL(
-                "responso_account_id IS NULL AND (record_company_id = %s OR record_company_id IS NULL)", company.id),
+        # a PL/pgSQL function (history_sql.py): the same query, planned once per database connection
+        row = history_sql.call(
+            self.env.cr, model=self._name, res_id=self.id, buyer=buyer.id or 0, account=account.id or None,
+            company=company.id, message=message.id,
             # a machine repeating itself (short texts such as "ok?" are left out: people repeat those)
-            same_body=SQL(
-                """EXISTS(SELECT 1 FROM mail_message WHERE res_id = %s AND model = %s AND id != %s AND body = %s)""",
-                self.id, self._name, message.id, body) if len(plain_text(body).strip()) >= 20 else SQL("false"),
-        ))
+            body=body if len(plain_text(body).strip()) >= 20 else None,
+            day=naive - timedelta(days=1), two_days=naive - timedelta(days=2), hour=naive - timedelta(hours=1),
+            horizon=horizon.replace(tzinfo=None))
         (conversation_day, conversation_last, buyer_last, account_hour, paused, earlier,
-         same_body, previous_in_thread) = self.env.cr.fetchone()
+         same_body, previous_in_thread) = row
         blocked = buyer.responso_autoreply_blocked_until
         return History(
             last_reply_to_buyer=buyer_last.replace(tzinfo=pytz.utc) if buyer_last else None,

@@ -23,7 +23,8 @@ class ResponsoAutoresponderMixin(models.AbstractModel):
     def _responso_transport(self):
         """How replies reach the buyer: the integration's transport; an account not connected to its API
         (no tokens: a manual or demo account) keeps its replies in the chatter for an agent to copy."""
-        transport = self._responso_integration().transport or "email"
+        integration = self._responso_integration()
+        transport = self.env["responso.integration"]._responso_transports().get(integration.id) or "email"
         if transport == "api" and not self._responso_account()._responso_connected():
             return "chatter"
         return transport

@@ -10,7 +10,8 @@ from odoo.tools import SQL, create_index
 
 from odoo.addons.base.models.res_partner import _lang_get
 
-from .responso_autoresponder_mixin_facts import LIVE_STATES_SQL
+from . import outcome_sql
+from .history_sql import LIVE_STATES_SQL, create_function
 
 _logger = logging.getLogger(__name__)
 
@@ -118,6 +119,7 @@ class ResponsoReply(models.Model):
             ("responso_reply_due_idx", ["send_at", "sequence", "id"], "state = 'scheduled'"),
         ):
             create_index(self.env.cr, name, self._table, columns, where=where)
+        create_function(self.env.cr)  # the history query itself, planned once per connection
         return res
 
     # ------------------------------------------------------------------
@@ -155,8 +157,9 @@ class ResponsoReply(models.Model):
     def _responso_apply_outcome(self, record, message, compiled, outcome, inputs):
         """Store the message's decision (one row), apply at once the non-sending actions (tags, assignment, status,
         note, "no answer needed") of every workflow that acts, in sequence order — each matching workflow that sends
-        no message, and the answering one — queue the answering workflow's messages, then wake the sender: two
-        INSERTs at most for a workflow that only sends, whatever the number of workflows."""
+        no message, and the answering one — queue the answering workflow's messages and wake the sender: one INSERT
+        statement for the decision, the replies and the wake-up (outcome_sql.py), whatever the number of
+        workflows."""
         conversation_id = record.id if record._name == "responso.conversation" else False
         common = {"res_model": record._name, "res_id": record.id, "conversation_id": conversation_id,
                   "company_id": record._responso_company().id}
@@ -164,38 +167,37 @@ class ResponsoReply(models.Model):
         spec = decision and compiled.index.spec(decision.workflow_id)
         send_at = decision and decision.send_at and fields.Datetime.to_datetime(decision.send_at.replace(tzinfo=None))
         reason = outcome.reason
-        self.env["responso.decision"].create(dict(
+        decision_vals = dict(
             common, message_id=message.id, workflow_id=decision and decision.workflow_id,
             workflow_name=spec and spec.name, answers=outcome.answers, send_at=send_at if outcome.answers else False,
             reason_code=reason.code, reason_params=reason.params,
             skipped_workflow_ids=list(outcome.skipped) or None, applied_workflow_ids=list(outcome.applied) or None,
             workflow_count=outcome.total, evaluated_count=outcome.evaluated, snapshot_key=compiled.snapshot_key,
-            inputs=inputs))
+            inputs=inputs)
         record._responso_new_buyer_message(message)
-        replies = self
+        reply_vals = []
         for workflow_id in outcome.acting:
             # sending actions are queued (the answering workflow's only); the others apply at once, in its order
             sending = record._responso_run_workflow_actions(compiled.actions[workflow_id], message)
             if sending and outcome.answers and workflow_id == decision.workflow_id:
-                replies = self.create([
+                reply_vals = [
                     dict(common, trigger_message_id=message.id, workflow_id=workflow_id, workflow_name=spec.name,
                          action_id=action_id, sequence=sequence, buyer_id=record._responso_buyer().id,
-                         account_id=record._responso_account().id, send_at=send_at)
+                         account_id=record._responso_account().id, send_at=send_at, state="scheduled")
                     for action_id, sequence in sending
-                ])
-                self._responso_wake_sender(send_at)
-        return replies
-
-    @api.model
-    def _responso_wake_sender(self, at):
-        """ir.cron._trigger(at) for the sending cron, minus its two reads on every buyer message: the cron's id
-        comes from the registry cache (env.ref checks that the row exists) and its row is not read (_trigger_list
-        reads `active` only to drop past triggers of a disabled cron, which ignores triggers anyway)."""
-        cron = self.env["ir.cron"].browse(
-            self.env["ir.model.data"]._xmlid_to_res_id("responso_autoresponder.ir_cron_send_due_replies"))
-        self.env["ir.cron.trigger"].sudo().create({"cron_id": cron.id, "call_at": at})
-        if at <= fields.Datetime.now():
-            self.env.cr.postcommit.add(cron._notifydb)  # wake the cron workers now, as _trigger_list does
+                ]
+        # ir.cron._trigger(send_at) for the sending cron, in the same statement: the cron's id from the registry
+        # cache; its row is not read (_trigger_list reads `active` only to drop past triggers of a disabled cron,
+        # which ignores triggers anyway)
+        cron_id = reply_vals and self.env["ir.model.data"]._xmlid_to_res_id(
+            "responso_autoresponder.ir_cron_send_due_replies")
+        _decision_id, reply_ids = outcome_sql.insert_outcome(
+            self.env, decision_vals, reply_vals, cron_id and {"cron_id": cron_id, "call_at": send_at})
+        if "decision_ids" in record._fields:
+            record.invalidate_recordset(["decision_ids", "reply_ids"])  # their rows were written in SQL
+        if cron_id and send_at <= fields.Datetime.now():
+            self.env.cr.postcommit.add(self.env["ir.cron"].browse(cron_id)._notifydb)  # wake the cron workers now
+        return self.browse(reply_ids)
 
     # ------------------------------------------------------------------
     # Sending

@@ -140,10 +140,8 @@ class ResponsoReply(models.Model):
         """Keep the reply the marketplace accepted in the chatter, with its marketplace id; when that fails the
         reply stays sent (the buyer has it) and its copy is posted again by the next runs."""
         self.ensure_one()
-        existing = self.env["mail.message"].sudo().search([
-            ("responso_source_id", "=", record._responso_source().id),
-            ("responso_account_id", "=", record._responso_account().id),
-            ("responso_external_id", "=", self.external_id)], limit=1)
+        existing = self.env["mail.message"]._responso_stored(
+            record._responso_source().id, record._responso_account().id, self.external_id)
         if existing:  # the poll fetched it back first
             return self._responso_write({"reply_message_id": existing.id, "chatter_pending": False})
         try:

@@ -119,7 +119,19 @@ class ResponsoSource(models.Model):
 class ResponsoIntegration(models.Model):
     _name = "responso.integration"
     _inherit = ["responso.integration", "responso.clears.compiled"]
-    _responso_name_fields = ("name",)
+    _responso_name_fields = ("name", "transport")
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        _clear_compiled(self.env)  # a new one is not in _responso_transports yet
+        return super().create(vals_list)
+
+    @tools.ormcache()
+    def _responso_transports(self):
+        """{integration id: transport} of every integration, archived ones included: read on every message posted
+        in a conversation and every reply sent, changed about never."""
+        integrations = self.sudo().with_context(active_test=False).search_fetch([], ["transport"])
+        return {integration.id: integration.transport for integration in integrations}
 
 
 class ResourceCalendar(models.Model):
