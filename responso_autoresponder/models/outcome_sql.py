@@ -18,12 +18,13 @@ def insert_sql(model, rows):
     now, uid = model.env.cr.now(), model.env.uid
     rows = [dict(row, create_uid=uid, create_date=now, write_uid=uid, write_date=now) for row in rows]
     fields = [model._fields[name] for name in sorted(set().union(*rows))]
-    values = SQL(", ").join(
-        SQL("(%s)", SQL(", ").join(field.convert_to_column_insert(row.get(field.name), model, row)
-                                   for field in fields))
-        for row in rows)
-    return SQL("INSERT INTO %s (%s) VALUES %s RETURNING id", SQL.identifier(model._table),
-               SQL(", ").join(SQL.identifier(field.name) for field in fields), values)
+    # the statement's text built at once (column names are the models' own): composing an SQL object per value
+    # cost more than the insert itself
+    placeholders = "(%s)" % ", ".join(["%s"] * len(fields))
+    return SQL(
+        'INSERT INTO "%s" (%s) VALUES %s RETURNING id' % (
+            model._table, ", ".join(f'"{field.name}"' for field in fields), ", ".join([placeholders] * len(rows))),
+        *(field.convert_to_column_insert(row.get(field.name), model, row) for row in rows for field in fields))
 
 
 def insert_outcome(env, decision, replies, trigger):
