@@ -130,6 +130,23 @@ class TestConditions(ResponsoCase):
         self.assertTrue(self._answers(workflow))
         self.assertTrue(self._answers(workflow))
 
+    def test_history_of_conversations_without_an_account(self):
+        """The history's variant without an account (the e-mail a mailbox brings): the buyer's first message counts
+        among the company's messages without account, and the interval between replies holds across them."""
+        workflow = self._workflow(conditions=[{"kind": "trigger", "trigger": "first_message"}])
+        first = self._conversation(self.env["responso.account"], self.src_email, self.buyer_2, "No account")
+        self.assertTrue(self._answers(workflow, first))
+        second = self._conversation(self.env["responso.account"], self.src_email, self.buyer_2, "Again")
+        message = self._post_buyer(second, at=TUESDAY_NOON)
+        self.assertEqual(self._decisions(message).reason_code, "not_first_message")
+        # each message, once an hour per buyer: the reply just queued without account holds the next one back
+        workflow.write({"interval_minutes": 60})
+        workflow.condition_ids.trigger = "each_message"
+        third = self._conversation(self.env["responso.account"], self.src_email, self.buyer_2, "Third")
+        message = self._post_buyer(third, at=TUESDAY_NOON)
+        self.assertFalse(self._answering(message))
+        self.assertEqual(self._decision(message).reason_code, "throttled")
+
     def test_all_conditions_must_hold(self):
         weekend = self.env["responso.weekday"].search([("number", "in", (5, 6))])
         workflow = self._workflow(conditions=[
