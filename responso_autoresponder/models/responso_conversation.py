@@ -92,13 +92,13 @@ class ResponsoConversation(models.Model):
         return {}
 
     def _message_compute_parent_id(self, parent_id):
-        # a flat thread hangs each new message under its first one (a query per message) for the References of
-        # the e-mails Odoo sends; a marketplace conversation (API transport) is threaded by the marketplace and its
-        # messages never reach the buyer by e-mail: they stand alone unless a parent is given (our replies give
-        # the buyer message they answer)
-        if not parent_id and len(self) == 1 and self.env["responso.integration"]._responso_transports().get(
+        # a flat thread hangs each new message under its first one (a query per message, and one more to walk up
+        # from a given parent) for the References of the e-mails Odoo sends; a marketplace conversation (API
+        # transport) is threaded by the marketplace and its messages never reach the buyer by e-mail: a message
+        # stands alone, or under the parent it is given (our replies: the buyer message they answer)
+        if len(self) == 1 and self.env["responso.integration"]._responso_transports().get(
                 self.integration_id.id) == "api":
-            return False
+            return parent_id or False
         return super()._message_compute_parent_id(parent_id)
 
     def _responso_integration(self):

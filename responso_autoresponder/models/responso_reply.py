@@ -290,7 +290,7 @@ class ResponsoReply(models.Model):
             reply = self._responso_lock_due("scheduled", retry_conflicts=retry_conflicts)
             if not reply:
                 return reply
-            record = self.env[reply.res_model].browse(reply.res_id).exists()
+            record = reply._responso_record()
             if reply._responso_cancel_reason(record):
                 # a stored text, read by the company's agents: in the company's language, not the cron's (read
                 # only when a reply is cancelled)
@@ -299,6 +299,15 @@ class ResponsoReply(models.Model):
                 continue
             reply._responso_write({"state": "sending", "attempts": reply.attempts + 1, "attempted_at": False})
             return reply
+
+    def _responso_record(self):
+        """The record the reply answers in, its row read as a first field access would read it, or an empty
+        recordset when it was deleted: ``exists()`` and that read in one query."""
+        Model = self.env[self.res_model]
+        names = [name for name, field in Model._fields.items()
+                 if field.store and field.column_type and field.prefetch is True]
+        found = Model.sudo().with_context(active_test=False).search_fetch([("id", "=", self.res_id)], names)
+        return Model.browse(found.ids)
 
     @api.model
     def _responso_fail_interrupted(self, minutes=15):

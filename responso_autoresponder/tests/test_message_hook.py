@@ -165,3 +165,18 @@ class TestMessageHook(ResponsoCase, CronMixinCase):
         second = conversation.message_ids.filtered(lambda m: m.message_type == "email").sorted("id")[-1]
         self.assertIn("Dziękuję", second.body)
         self.assertEqual(self._decisions(second).workflow_id, self.workflow)
+
+    def test_threads_of_marketplace_and_e_mail_conversations(self):
+        """A marketplace conversation is threaded by the marketplace: its messages stand alone (Odoo's flat-thread
+        lookup of the first message is left out) and our reply hangs under the buyer message it answers; an e-mail
+        conversation keeps Odoo's threading, which gives the e-mails their References."""
+        first = self._post_buyer(self.conv_allegro, "Where is my parcel?")
+        second = self._post_buyer(self.conv_allegro, "Hello?")
+        self.assertFalse(first.parent_id)
+        self.assertFalse(second.parent_id)
+        self._send_due()
+        replies = self.conv_allegro.message_ids.filtered(lambda message: message.responso_kind == "auto_reply")
+        self.assertEqual(replies.parent_id, first, "the reply answers the first message (one per interval)")
+        e_first = self._post_buyer(self.conv_email, "Invoice, please")
+        e_second = self._post_buyer(self.conv_email, "Any news?")
+        self.assertEqual(e_second.parent_id, e_first.parent_id or e_first)

@@ -17,9 +17,10 @@ POST_QUERIES_NO_WORKFLOW = 24
 # is planned in the account's working hours from the registry cache (no calendar, leave, account or integration
 # read) and written by the conversation's one UPDATE; the warning job is not woken per conversation.
 POST_QUERIES_FIRST_MESSAGE = 24
-# The sending cron's run that delivers one reply kept in the chatter: the re-checks (the row, the conversation, the
-# workflow, the account, the buyer, the later messages, the cap), its language, the post of the reply, the outcome
-SEND_ONE_REPLY_QUERIES = 28
+# The sending cron's run that delivers one reply kept in the chatter: the re-checks (the row, the conversation read
+# with the check that it exists, the workflow, the account, the buyer, the later messages, the cap), its language,
+# the post of the reply (under the buyer message it answers, with no walk up the thread), the outcome
+SEND_ONE_REPLY_QUERIES = 26
 # what the autoresponder adds to an answered message: the history (1), one INSERT of the decision, the reply and
 # the sending cron's trigger (1), the savepoint that keeps the message whatever fails (2)
 AUTORESPONDER_QUERIES = 4
