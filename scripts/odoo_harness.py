@@ -276,11 +276,16 @@ def odoo_suite(odoo_argv, options, workdir):
             "print('DEMO', env['ir.module.module'].search([('name', '=', '%s')]).state)\n"
             "print('FELL BACK TO', env['responso.account'].search([('name', '=', 'Life cycle demo')])"
             ".api_environment)\n"
+            "functions = \"SELECT count(*) FROM pg_proc WHERE proname LIKE 'responso%%%%'\"\n"
+            "env.cr.execute(functions)\n"
+            "print('FUNCTIONS BEFORE', env.cr.fetchone()[0])\n"
             "mod = env['ir.module.module'].search([('name', '=', '%s')])\n"
             "mod.button_immediate_uninstall()\n"
             "env.cr.commit()\n"
             "print('UNINSTALLED', env['ir.module.module'].search([('name', '=', '%s')]).state)\n"
             "print('LEFT', env['ir.model'].search_count([('model', '=like', 'responso.%%')]))\n"
+            "env.cr.execute(functions)\n"
+            "print('FUNCTIONS LEFT', env.cr.fetchone()[0])\n"
             % (DEMO_MODULE, MODULE, MODULE))
         demo_ok = demo is not None and demo.returncode == 0 and "DEMO uninstalled" in uninstall.stdout \
             and "FELL BACK TO production" in uninstall.stdout
@@ -294,7 +299,9 @@ def odoo_suite(odoo_argv, options, workdir):
         print(f"life cycle: without the demo addon, no fake imported and no Demo environment: "
               f"{'ok' if alone else 'FAILED'}")
         bad += not alone
-        ok = "UNINSTALLED uninstalled" in uninstall.stdout and "LEFT 0" in uninstall.stdout
+        # the tables go with the models; the database functions the addon created (models/history_sql.py) with it
+        ok = ("UNINSTALLED uninstalled" in uninstall.stdout and "LEFT 0" in uninstall.stdout
+              and "FUNCTIONS BEFORE 1" in uninstall.stdout and "FUNCTIONS LEFT 0" in uninstall.stdout)
         print(f"life cycle: uninstall: {'ok' if ok else 'FAILED'}")
         if not ok or not alone:
             print(uninstall.stdout[-3000:], uninstall.stderr[-3000:])

@@ -29,7 +29,6 @@ FUNCTION = "responso_history"
 # responso.reply rows that may reach, or may have reached, the buyer: what throttling and caps count (a reply
 # whose answer was lost, verify / unknown, may well have been delivered); the reply's indexes use it too
 LIVE_STATES_SQL = "state IN ('scheduled', 'sending', 'sent', 'verify', 'unknown')"
-_LIVE = LIVE_STATES_SQL
 
 
 def _statements(account_match, reply_account, account_hour):
@@ -51,12 +50,13 @@ def _statements(account_match, reply_account, account_hour):
                FROM (SELECT count(*) FILTER (WHERE send_at >= p_day) AS day_count,
                             max(sent_at) FILTER (WHERE state = 'sent') AS last_sent
                        FROM responso_reply
-                      WHERE res_id = p_res_id AND res_model = p_model AND send_at >= p_two_days AND {_LIVE}
+                      WHERE res_id = p_res_id AND res_model = p_model AND send_at >= p_two_days AND {LIVE_STATES_SQL}
                     ) AS conversation,
                     (SELECT max(replied) AS last_reply
                        FROM (SELECT COALESCE(sent_at, send_at) AS replied
                                FROM responso_reply
-                              WHERE buyer_id = p_buyer AND {reply_account} AND send_at >= p_horizon AND {_LIVE}
+                              WHERE buyer_id = p_buyer AND {reply_account} AND send_at >= p_horizon
+                                AND {LIVE_STATES_SQL}
                              OFFSET 0) AS replies
                     ) AS buyer""", "o_day_count, o_last_sent, o_last_reply"),
         (f"SELECT {account_hour}", "o_hour_count"),
@@ -68,7 +68,8 @@ VARIANTS = {
     True: _statements(
         account_match="responso_account_id = p_account",
         reply_account="account_id = p_account",
-        account_hour=f"count(*) FROM responso_reply WHERE account_id = p_account AND send_at >= p_hour AND {_LIVE}",
+        account_hour=f"count(*) FROM responso_reply WHERE account_id = p_account AND send_at >= p_hour "
+                     f"AND {LIVE_STATES_SQL}",
     ),
     # without: a returning buyer in a new thread is not "first"; the company's messages count
     False: _statements(
