@@ -90,7 +90,7 @@ PARAMETERS = (("model", "varchar"), ("res_id", "integer"), ("buyer", "integer"),
               ("two_days", "timestamp"), ("hour", "timestamp"), ("horizon", "timestamp"))
 
 CREATE = f"""
-CREATE OR REPLACE FUNCTION {FUNCTION}(
+CREATE FUNCTION {FUNCTION}(
     {", ".join(f"p_{name} {kind}" for name, kind in PARAMETERS)},
     OUT o_day_count bigint, OUT o_last_sent timestamp, OUT o_last_reply timestamp, OUT o_hour_count bigint,
     OUT o_paused boolean, OUT o_earlier boolean, OUT o_same_body boolean, OUT o_previous timestamp)
@@ -107,6 +107,9 @@ $function$
 
 
 def create_function(cr):
+    """(Re)create the function, on install and on every upgrade: dropped first, since CREATE OR REPLACE cannot
+    change the columns a function returns."""
+    drop_function(cr)
     cr.execute(CREATE)
 
 
