@@ -117,6 +117,8 @@ class ResponsoReply(models.Model):
             ("responso_reply_buyer_live_idx", ["buyer_id", "account_id", "send_at"], LIVE_STATES_SQL),
             ("responso_reply_account_live_idx", ["account_id", "send_at"], LIVE_STATES_SQL),
             ("responso_reply_due_idx", ["send_at", "sequence", "id"], "state = 'scheduled'"),
+            # every sending run looks for chatter copies to post again: a few rows among all the sent ones
+            ("responso_reply_chatter_pending_idx", ["sent_at"], "chatter_pending AND state = 'sent'"),
         ):
             create_index(self.env.cr, name, self._table, columns, where=where)
         create_function(self.env.cr)  # the history query itself, planned once per connection

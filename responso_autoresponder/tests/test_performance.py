@@ -224,6 +224,33 @@ class TestHistoryIndexes(ResponsoCase):
         claim = self._captured(lambda: self.env["responso.reply"]._responso_claim_next())
         self._assert_index_scans(claim)
 
+    def test_sending_run_reads_no_whole_table_of_sent_replies(self):
+        """Every run of the sending cron looks for chatter copies to post again, among all the replies ever sent:
+        with 30,000 sent replies and the planner free, no statement of a run reads the whole table (the copies
+        pending were looked for through the state index, i.e. every sent row, or a sequential scan)."""
+        past = self._post_buyer(self._conversation(self.acc_allegro, self.src_messages, self.buyer_2, "Past"),
+                                "An earlier question, answered long ago")
+        self._workflow("Each message", conditions=[{"kind": "trigger", "trigger": "each_message"}])
+        message = self._post_buyer(self.conv_allegro, "Where is my parcel? It is late.")
+        reply = self._replies(message)
+        self.env.flush_all()
+        self.env.cr.execute(SQL(
+            """INSERT INTO responso_reply (trigger_message_id, res_model, res_id, company_id, workflow_name, state,
+                                           send_at, sent_at, create_date, write_date)
+               SELECT %(message)s, 'responso.conversation', 100000000 + n, %(company)s, 'Past', 'sent',
+                      now() - make_interval(mins => n), now() - make_interval(mins => n), now(), now()
+                 FROM generate_series(1, 30000) n""", message=past.id, company=self.company.id))
+        self.env.cr.execute("ANALYZE responso_reply")
+        run = self._captured(lambda: self.env["responso.reply"]._cron_send_due())
+        self.assertEqual(reply.state, "sent")
+        self.assertTrue(any("chatter_pending" in query.code for query in run))
+        for query in run:
+            if not query.code.lstrip().upper().startswith("SELECT"):
+                continue
+            self.env.cr.execute(SQL("EXPLAIN %s", query))
+            plan = "\n".join(row[0] for row in self.env.cr.fetchall())
+            self.assertNotIn("Seq Scan on responso_reply", plan, f"{query.code[:200]}\n{plan}")
+
     def test_exactly_once_lookup_reads_the_whole_unique_index(self):
         """A re-polled marketplace message is found by the three columns of the unique index (its account through
         the index's COALESCE): a domain on the account column made it a scan of every message of the source."""
