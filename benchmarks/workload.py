@@ -18,6 +18,10 @@ SOURCES = {
 }
 ALL_DAYS = tuple(range(7))
 TZ = "Europe/Warsaw"
+# the buyer's message, the workflows' reply, and the text of base_automation's reply (the peer)
+BODY = "<p>Hello, where is my parcel? I ordered it last week and have not received it yet.</p>"
+REPLY = "<p>Thank you for your message: we will answer within 24 hours.</p>"
+PEER_REPLY = "Thank you for your message: we will answer within 24 hours."
 
 
 def account_integration(index):
