@@ -2,6 +2,7 @@
 cost, the history facts alone, and the plans of the post's and of a sending run's statements."""
 
 import time
+from contextlib import contextmanager
 from datetime import timezone
 
 import stats
@@ -60,40 +61,18 @@ class HistoryScenarios:
                 plan = history_sql.explain(self.cr, params, generic)
                 scans += [f"{table}: history ({'generic' if generic else 'custom'} plan)"
                           for table in ("responso_reply", "mail_message") if f"Seq Scan on {table}" in plan]
-        self.add(Row(scenario=f"history plans at {large:,} rows: seq scans on responso_reply/mail_message",
-                     targets=[("check", not scans)], check_text="index scans only",
-                     note=f"{len(scans)} of {explained} SELECTs on them (of {len(statements)} statements)" + (
-                         ": " + "; ".join(scans[:3]) if scans else "")))
+        self.add(plans_row(f"history plans at {large:,} rows", scans, explained, statements))
         statements = self.capture_cron_statements()
         scans, explained = explain_seq_scans(self.cr, statements, ("responso_reply", "mail_message"))
-        self.add(Row(scenario=f"sending run at {large:,} rows: seq scans on responso_reply/mail_message",
-                     targets=[("check", not scans)], check_text="index scans only",
-                     note=f"{len(scans)} of {explained} SELECTs on them (of {len(statements)} statements)" + (
-                         ": " + "; ".join(scans[:3]) if scans else "")))
+        self.add(plans_row(f"sending run at {large:,} rows", scans, explained, statements))
 
     def capture_cron_statements(self):
         """The SQL statements of one run of the sending cron that sends one reply (committed, as in production)."""
-        captured = []
-        original = Cursor.execute
-        bench_cr = self.cr
-
-        def execute(cr, query, params=None, log_exceptions=True):
-            if cr is bench_cr:
-                code, args = (query.code, query.params) if isinstance(query, odoo.tools.SQL) else (query, params)
-                try:
-                    captured.append(cr.mogrify(code, args).decode())
-                except Exception:  # noqa: BLE001 - a statement we cannot render is simply not explained
-                    pass
-            return original(cr, query, params, log_exceptions)
-
         conversation, buyer = self.new_conversation()
         self.post_buyer(conversation, buyer)
         self.cr.commit()
-        Cursor.execute = execute
-        try:
+        with recording(self.cr) as captured:
             self.env["responso.reply"]._cron_send_due()
-        finally:
-            Cursor.execute = original
         self.cr.commit()
         return captured
 
@@ -114,38 +93,56 @@ class HistoryScenarios:
     def capture_statements(self):
         """The SQL statements of one buyer message's post and flush (rolled back), as executed, and the parameters
         of the history function's calls."""
-        captured = []
         history_calls = []
-        original = Cursor.execute
         original_history = history_sql.call
-        bench_cr = self.cr
 
         def history(cr, **params):
             history_calls.append(params)
             return original_history(cr, **params)
 
-        def execute(cr, query, params=None, log_exceptions=True):
-            if cr is bench_cr:
-                code, args = (query.code, query.params) if isinstance(query, odoo.tools.SQL) else (query, params)
-                try:
-                    captured.append(cr.mogrify(code, args).decode())
-                except Exception:  # noqa: BLE001 - a statement we cannot render is simply not explained
-                    pass
-            return original(cr, query, params, log_exceptions)
-
         def measure(conversation, buyer):
-            Cursor.execute = execute
             history_sql.call = history
             try:
-                message = self.post_buyer(conversation, buyer)
-                self.env.flush_all()
+                with recording(self.cr) as captured:
+                    message = self.post_buyer(conversation, buyer)
+                    self.env.flush_all()
             finally:
-                Cursor.execute = original
                 history_sql.call = original_history
+            statements.extend(captured)
             return message
 
+        statements = []
         self.rolled_back(self.new_conversation, measure)
-        return captured, history_calls
+        return statements, history_calls
+
+
+@contextmanager
+def recording(bench_cr):
+    """The statements `bench_cr` executes in the block, rendered with their parameters (a list, filled)."""
+    captured = []
+    original = Cursor.execute
+
+    def execute(cr, query, params=None, log_exceptions=True):
+        if cr is bench_cr:
+            code, args = (query.code, query.params) if isinstance(query, odoo.tools.SQL) else (query, params)
+            try:
+                captured.append(cr.mogrify(code, args).decode())
+            except Exception:  # noqa: BLE001 - a statement we cannot render is simply not explained
+                pass
+        return original(cr, query, params, log_exceptions)
+
+    Cursor.execute = execute
+    try:
+        yield captured
+    finally:
+        Cursor.execute = original
+
+
+def plans_row(scenario, scans, explained, statements):
+    return Row(scenario=f"{scenario}: seq scans on responso_reply/mail_message", targets=[("check", not scans)],
+               check_text="index scans only",
+               note=f"{len(scans)} of {explained} SELECTs on them (of {len(statements)} statements)" + (
+                   ": " + "; ".join(scans[:3]) if scans else ""))
 
 
 # -------------------------------------------------------------------------------------------------------------
