@@ -36,22 +36,16 @@ class HistoryScenarios:
             figures[rows] = (post, plain, history, history_plain)
         post_small, plain_small, hist_small, hist_plain_small = figures[small]
         post_large, plain_large, hist_large, hist_plain_large = figures[large]
+        # the two table sizes cannot be measured interleaved with each other: each is measured against a plain post
+        # interleaved with it, and the row's ratio is that of the two ratios, so that the machine's speed, which
+        # drifts between the two phases, does not count as the history's
         if None not in hist_small + hist_large:
-            # the two table sizes cannot be measured interleaved: each against a plain post interleaved with it,
-            # so that the machine's speed, which drifts between the two, does not count as the history's
-            row = summarize(f"history facts, {large:,} rows", hist_large, f"{small:,} rows", hist_small,
-                            [("ratio", 1.25)])
-            row.ratio = stats.ratio(row.median_ms / median([ms for ms, _q in hist_plain_large]),
-                                    median([ms for ms, _q in hist_small]) / median([ms for ms, _q in hist_plain_small]))
-            row.note = "ratio of the two ratios to a plain post measured beside each"
-            self.add(row)
+            self.add(size_row(f"history facts, {large:,} rows", f"{small:,} rows",
+                              (hist_large, hist_plain_large), (hist_small, hist_plain_small)))
         else:
             self.add(Row(scenario="history facts", note="n/a: adapt history_probe()"))
-        row = summarize(f"buyer message (10 wf), {large:,} history rows", post_large, f"{small:,} rows", post_small,
-                        [("ratio", 1.25)])
-        row.note = (f"plain post {stats.fmt(median([m for m, _q in plain_small]))} → "
-                    f"{stats.fmt(median([m for m, _q in plain_large]))} ms")
-        self.add(row)
+        self.add(size_row(f"buyer message (10 wf), {large:,} history rows", f"{small:,} rows",
+                          (post_large, plain_large), (post_small, plain_small)))
         statements, history_calls = self.capture_statements()
         scans, explained = explain_seq_scans(self.cr, statements, ("responso_reply", "mail_message"))
         # the history is a PL/pgSQL function (ADAPT): its plans, for these values and generic, explained apart
@@ -136,6 +130,21 @@ def recording(bench_cr):
         yield captured
     finally:
         Cursor.execute = original
+
+
+def size_row(scenario, small_name, large, small):
+    """Row of `large` against `small`, each a (samples, plain posts interleaved with them) pair: the ratio of their
+    two ratios to the plain post."""
+    (samples, plain), (small_samples, small_plain) = large, small
+    row = summarize(scenario, samples, small_name, small_samples, [("ratio", 1.25)])
+
+    def ms(values):
+        return median([value for value, _queries in values])
+
+    row.ratio = stats.ratio(ms(samples) / ms(plain), ms(small_samples) / ms(small_plain))
+    row.note = (f"ratio of the ratios to a plain post beside each "
+                f"({stats.fmt(ms(small_plain))} → {stats.fmt(ms(plain))} ms)")
+    return row
 
 
 def plans_row(scenario, scans, explained, statements):
