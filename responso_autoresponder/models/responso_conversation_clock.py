@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.osv import expression
-from odoo.tools import format_datetime
+from odoo.tools import create_index, format_datetime
 
 CLOCK_STOP_REASONS = [
     ("answered", "A person answered"),
@@ -207,6 +207,16 @@ class ResponsoConversation(models.Model):
     # ------------------------------------------------------------------
     # Warning the account's team before the deadline
     # ------------------------------------------------------------------
+    def init(self):
+        res = super().init()
+        # the warning job's query (_responso_clock_warn_domain, in deadline order): the running clocks not yet warned,
+        # a few rows however many conversations have ever been answered or warned (a scan of them all otherwise)
+        create_index(self.env.cr, "responso_conversation_clock_to_warn_idx", self._table,
+                     ["responso_deadline", "id"],
+                     where="responso_clock_stopped_at IS NULL AND responso_deadline IS NOT NULL AND "
+                           "(responso_clock_warned IS NULL OR responso_clock_warned = false) AND state = 'open'")
+        return res
+
     def _responso_clock_warn_domain(self):
         return [("responso_clock_stopped_at", "=", False), ("responso_deadline", "!=", False),
                 ("responso_warn_at", "<=", fields.Datetime.now()), ("responso_clock_warned", "=", False),

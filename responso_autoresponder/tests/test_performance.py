@@ -1,10 +1,11 @@
+import re
 from contextlib import contextmanager
 from unittest.mock import patch
 
 from markupsafe import Markup
 
 from odoo import Command
-from odoo.tests import tagged
+from odoo.tests import freeze_time, tagged
 from odoo.tools import SQL
 
 from odoo.addons.responso_autoresponder.models import history_sql
@@ -168,13 +169,13 @@ class TestHistoryIndexes(ResponsoCase):
     scans priced out, no plan scans responso_reply or mail_message (the benchmark shows the same at 1,000,000
     rows with the planner free)."""
 
-    def _captured(self, call):
+    def _captured(self, call, tables=("responso_reply", "mail_message")):
         queries = []
         cursor_class = type(self.env.cr)
         original = cursor_class.execute
 
         def spy(cr, query, params=None, log_exceptions=True):
-            if isinstance(query, SQL) and ("responso_reply" in query.code or "mail_message" in query.code):
+            if isinstance(query, SQL) and any(table in query.code for table in tables):
                 queries.append(query)
             return original(cr, query, params, log_exceptions)
 
@@ -250,6 +251,37 @@ class TestHistoryIndexes(ResponsoCase):
             self.env.cr.execute(SQL("EXPLAIN %s", query))
             plan = "\n".join(row[0] for row in self.env.cr.fetchall())
             self.assertNotIn("Seq Scan on responso_reply", plan, f"{query.code[:200]}\n{plan}")
+
+    def test_deadline_warning_job_reads_only_the_clocks_to_warn(self):
+        """The warning job runs every 10 minutes: among 30,000 conversations whose clock was stopped or already
+        warned, it reads the few still to warn (it walked every conversation with a deadline, in deadline order)."""
+        with freeze_time(warsaw(2026, 12, 7, 8, 0)):
+            self._post_buyer(self.conv_allegro, "Where is my parcel?")
+        self.env.flush_all()
+        self.env.cr.execute(SQL(
+            """INSERT INTO responso_conversation (name, state, source_id, buyer_id, company_id, account_id,
+                                                  responso_clock_start, responso_deadline, responso_warn_at,
+                                                  responso_clock_stopped_at, responso_clock_warned)
+               SELECT 'Past', 'open', %(source)s, %(buyer)s, %(company)s, %(account)s,
+                      now() - make_interval(hours => n), now() - make_interval(hours => n) + interval '1 day',
+                      now() - make_interval(hours => n) + interval '20 hours',
+                      CASE WHEN mod(n, 2) = 0 THEN now() - make_interval(hours => n) + interval '2 hours' END,
+                      mod(n, 2) = 1
+                 FROM generate_series(1, 30000) n""",
+            source=self.src_messages.id, buyer=self.buyer_2.id, company=self.company.id, account=self.acc_allegro.id))
+        self.env.cr.execute("ANALYZE responso_conversation")
+        Conversation = self.env["responso.conversation"]
+        with freeze_time(warsaw(2026, 12, 20, 8, 0)):  # past the deadline: the warning is due
+            run = self._captured(Conversation._cron_responso_warn_deadlines, tables=("responso_conversation",))
+        self.assertTrue(self.conv_allegro.responso_clock_warned, "the conversation still to warn was warned")
+        selects = [query for query in run if query.code.lstrip().upper().startswith("SELECT")]
+        self.assertTrue(selects)
+        for query in selects:
+            self.env.cr.execute(SQL("EXPLAIN ANALYZE %s", query))
+            plan = "\n".join(row[0] for row in self.env.cr.fetchall())
+            self.assertNotIn("Seq Scan on responso_conversation", plan, plan)
+            removed = sum(int(number) for number in re.findall(r"Rows Removed by Filter: (\d+)", plan))
+            self.assertLess(removed, 100, f"{query.code[:300]}\n{plan}")
 
     def test_exactly_once_lookup_reads_the_whole_unique_index(self):
         """A re-polled marketplace message is found by the three columns of the unique index (its account through
