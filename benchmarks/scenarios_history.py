@@ -31,8 +31,8 @@ class HistoryScenarios:
             log(f"    {rows:,} history rows ready in {time.perf_counter() - t0:.0f} s")
             for _warm in range(3):
                 self.hook_sample(expect_replies=1)
-            post, plain = interleave(self.hook_sample, self.plain_sample, 10, 60, 15 * self.budget)
-            history, history_plain = interleave(self.history_sample, self.plain_sample, 10, 40, 10 * self.budget)
+            post, plain = interleave(self.hook_sample, self.plain_sample, 10, 100, 15 * self.budget)
+            history, history_plain = interleave(self.history_sample, self.plain_sample, 10, 100, 10 * self.budget)
             figures[rows] = (post, plain, history, history_plain)
         post_small, plain_small, hist_small, hist_plain_small = figures[small]
         post_large, plain_large, hist_large, hist_plain_large = figures[large]

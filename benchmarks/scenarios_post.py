@@ -29,9 +29,10 @@ class PostScenarios:
                 self.hook_sample(expect_replies=1 if size else 0)
                 self.plain_sample()
             heavy = size >= 1000
-            a, b = interleave(self.hook_sample, self.plain_sample, min_reps=3 if heavy else 10,
-                              max_reps=60, budget_s=(25 if heavy else 12) * self.budget)
             targets = {0: [("ratio", 1.1)], 1: [("ratio", 1.3)], 1000: [("ratio", 1.6)]}.get(size, [])
+            # the sizes with a target get more pairs: their medians decide a verdict near the line
+            a, b = interleave(self.hook_sample, self.plain_sample, min_reps=3 if heavy else 10,
+                              max_reps=150 if targets else 60, budget_s=(25 if heavy else 12) * self.budget)
             row = summarize(f"conversation, {plural(size, 'workflow')}", a, "plain post", b, targets)
             if size == 0:
                 queries_at_zero = row.queries
@@ -65,7 +66,7 @@ class PostScenarios:
         for _warm in range(2):
             self.cron_sample()
             self.plain_committed_sample()
-        a, b = interleave(self.cron_sample, self.plain_committed_sample, 3, 40, 25 * self.budget)
+        a, b = interleave(self.cron_sample, self.plain_committed_sample, 3, 80, 25 * self.budget)
         self.add(summarize(f"conversation + cron reply, {size:,} workflows", a, "plain post+commit", b,
                            [("ratio", 2.5)]))
 
