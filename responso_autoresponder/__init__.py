@@ -8,5 +8,7 @@ if __name__.startswith("odoo.addons."):
     from . import wizards
 
     def uninstall_hook(env):
-        """The history function (models/history_sql.py) is ours: tables go with the models, it does not."""
+        """The SQL functions (models/history_sql.py, models/workflow_days_sql.py) are ours: tables go with the
+        models, they do not."""
         models.history_sql.drop_function(env.cr)
+        models.workflow_days_sql.drop(env.cr)

@@ -22,6 +22,7 @@ from . import responso_autoresponder_mixin_replies
 from . import responso_conversation
 from . import responso_conversation_clock
 from . import responso_workflow
+from . import responso_workflow_stats
 from . import responso_workflow_condition
 from . import responso_workflow_action
 from . import responso_decision

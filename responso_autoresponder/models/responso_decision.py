@@ -5,6 +5,7 @@ from odoo.tools import SQL, create_index
 
 from ..engine import Reason, decide
 from ..engine.snapshot import facts_from_data, history_from_data, limits_from_data
+from . import workflow_days_sql
 from .reason_labels import ReaderLabels
 
 
@@ -30,7 +31,8 @@ class ResponsoDecision(models.Model):
     conversation_id = fields.Many2one("responso.conversation", index="btree_not_null", readonly=True,
                                       ondelete="cascade")
     company_id = fields.Many2one("res.company", required=True, index=True, readonly=True)
-    workflow_id = fields.Many2one("responso.workflow", index="btree_not_null",
+    # indexed with the date in init(): per workflow, by day
+    workflow_id = fields.Many2one("responso.workflow",
                                   ondelete="set null", readonly=True, context={"active_test": False},
                                   help="The workflow that answers (or that a guard stopped).")
     workflow_name = fields.Char(readonly=True,
@@ -60,13 +62,13 @@ class ResponsoDecision(models.Model):
 
     def init(self):
         res = super().init()
-        # skipped counters per workflow: a containment lookup in this list, not a scan of every decision
-        create_index(self.env.cr, "responso_decision_skipped_workflows_gin", self._table,
-                     ["skipped_workflow_ids jsonb_path_ops"], method="gin",
-                     where="skipped_workflow_ids IS NOT NULL")
-        create_index(self.env.cr, "responso_decision_applied_workflows_gin", self._table,
-                     ["applied_workflow_ids jsonb_path_ops"], method="gin",
-                     where="applied_workflow_ids IS NOT NULL")
+        # a workflow's decisions by date (its counters of the last 30 days, its last answer), and the ON DELETE SET
+        # NULL of a deleted workflow; it replaces the column's own index
+        self.env.cr.execute("DROP INDEX IF EXISTS responso_decision__workflow_id_index")
+        create_index(self.env.cr, "responso_decision_workflow_date_idx", self._table,
+                     ["workflow_id", "create_date", "answers"], where="workflow_id IS NOT NULL")
+        # the skipped and applied lists, per workflow and day (workflow_days_sql)
+        workflow_days_sql.create(self.env.cr)
         return res
 
     @api.model

@@ -119,6 +119,8 @@ class ResponsoReply(models.Model):
             ("responso_reply_due_idx", ["send_at", "sequence", "id"], "state = 'scheduled'"),
             # every sending run looks for chatter copies to post again: a few rows among all the sent ones
             ("responso_reply_chatter_pending_idx", ["sent_at"], "chatter_pending AND state = 'sent'"),
+            # a workflow's replies sent in the last 30 days (the Workflows list), not all it ever sent
+            ("responso_reply_workflow_sent_idx", ["workflow_id", "sent_at"], "state = 'sent'"),
         ):
             create_index(self.env.cr, name, self._table, columns, where=where)
         create_function(self.env.cr)  # the history query itself, planned once per connection

@@ -1,8 +1,6 @@
-from datetime import timedelta
-
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import AccessError, ValidationError
-from odoo.tools import SQL, html2plaintext
+from odoo.tools import html2plaintext
 
 from odoo.addons.base.models.res_partner import _tz_get
 
@@ -48,7 +46,9 @@ class ResponsoWorkflow(models.Model):
         "Applied", compute="_compute_stats",
         help="Buyer messages this workflow, which sends no message, applied its actions to (neither sent nor "
              "skipped: it never takes the answer).")
-    last_triggered = fields.Datetime(compute="_compute_stats")
+    last_triggered = fields.Datetime(
+        compute="_compute_last_triggered",
+        help="When this workflow last answered a buyer message or applied its actions to one.")
     sent_30_count = fields.Integer("Sent (30 days)", compute="_compute_stats_30",
                                    help="Automatic replies sent in the last 30 days.")
     skipped_30_count = fields.Integer("Skipped (30 days)", compute="_compute_stats_30",
@@ -153,63 +153,6 @@ class ResponsoWorkflow(models.Model):
                 errors += [reason.text(texts) for reason in found_errors]
                 warnings += [reason.text(texts) for reason in found_warnings]
         return list(dict.fromkeys(errors)), list(dict.fromkeys(warnings))
-
-    def _compute_stats(self):
-        """Sent: replies delivered. Skipped: messages whose conditions this sending workflow met without answering
-        (another workflow answered first, or throttling / a cap stopped it). Applied: messages a workflow that sends
-        no message applied its actions to (neither sent nor skipped). Last triggered: last answer or application."""
-        ids = [workflow.id for workflow in self if workflow.id]
-        sent = dict(self.env["responso.reply"].sudo()._read_group(
-            [("workflow_id", "in", ids), ("state", "=", "sent")], ["workflow_id"], ["__count"]))
-        chosen = {
-            (workflow, answers): (count, last)
-            for workflow, answers, count, last in self.env["responso.decision"].sudo()._read_group(
-                [("workflow_id", "in", ids)], ["workflow_id", "answers"], ["__count", "create_date:max"])
-        }
-        listed = {}
-        if ids:
-            # containment lookups per workflow, served by the GIN indexes on the skipped and applied lists
-            self.env["responso.decision"].flush_model(["skipped_workflow_ids", "applied_workflow_ids"])
-            self.env.cr.execute(SQL(
-                """SELECT w.id, (SELECT count(*) FROM responso_decision d
-                                  WHERE d.skipped_workflow_ids @> jsonb_build_array(w.id)),
-                          applied.count, applied.last
-                     FROM unnest(%s::int[]) AS w(id)
-                     CROSS JOIN LATERAL (SELECT count(*) AS count, max(d.create_date) AS last
-                                           FROM responso_decision d
-                                          WHERE d.applied_workflow_ids @> jsonb_build_array(w.id)) AS applied""",
-                ids))
-            listed = {row[0]: row[1:] for row in self.env.cr.fetchall()}
-        for workflow in self:
-            skipped_after, applied, last_applied = listed.get(workflow.id, (0, 0, None))
-            workflow.sent_count = sent.get(workflow, 0)
-            stopped = chosen.get((workflow, False), (0, False))[0]
-            workflow.skipped_count = stopped + skipped_after
-            workflow.applied_count = applied
-            last = [moment for moment in (chosen.get((workflow, True), (0, None))[1], last_applied) if moment]
-            workflow.last_triggered = max(last) if last else False
-
-    def _compute_stats_30(self):
-        """The Sent and Skipped counters over the last 30 days (as the statistics count them)."""
-        ids = [workflow.id for workflow in self if workflow.id]
-        since = fields.Datetime.now() - timedelta(days=30)
-        sent = dict(self.env["responso.reply"].sudo()._read_group(
-            [("workflow_id", "in", ids), ("state", "=", "sent"), ("sent_at", ">=", since)],
-            ["workflow_id"], ["__count"]))
-        stopped = dict(self.env["responso.decision"].sudo()._read_group(
-            [("workflow_id", "in", ids), ("answers", "=", False), ("create_date", ">=", since)],
-            ["workflow_id"], ["__count"]))
-        skipped_after = {}
-        if ids:
-            self.env["responso.decision"].flush_model(["skipped_workflow_ids"])
-            self.env.cr.execute(SQL(
-                """SELECT w.id, (SELECT count(*) FROM responso_decision d
-                                  WHERE d.skipped_workflow_ids @> jsonb_build_array(w.id) AND d.create_date >= %s)
-                     FROM unnest(%s::int[]) AS w(id)""", since, ids))
-            skipped_after = dict(self.env.cr.fetchall())
-        for workflow in self:
-            workflow.sent_30_count = sent.get(workflow, 0)
-            workflow.skipped_30_count = stopped.get(workflow, 0) + skipped_after.get(workflow.id, 0)
 
     # ------------------------------------------------------------------
     # Constraints

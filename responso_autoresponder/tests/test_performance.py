@@ -1,5 +1,6 @@
 import re
 from contextlib import contextmanager
+from datetime import timedelta
 from unittest.mock import patch
 
 from markupsafe import Markup
@@ -283,6 +284,81 @@ class TestIndexesAtScale(ResponsoCase):
             self.assertNotIn("Seq Scan on responso_conversation", plan, plan)
             removed = sum(int(number) for number in re.findall(r"Rows Removed by Filter: (\d+)", plan))
             self.assertLess(removed, 100, f"{query.code[:300]}\n{plan}")
+
+    def test_workflow_list_counters_read_only_their_days(self):
+        """The Workflows list shows Sent (30 days), Skipped (30 days) and Last triggered for every workflow: with
+        30,000 replies and 30,000 decisions older than 30 days, its statements read about the month's rows (they
+        read every sent reply, every decision that ever skipped the workflow, and all its decisions of all time
+        for the last answer); the all-time counters of the form stay exact."""
+        workflow = self._workflow("Each message")
+        message = self._post_buyer(self.conv_allegro, "Where is my parcel?")
+        answered_at = self._decision(message).create_date
+        self.env.flush_all()
+        # recent: 3 replies sent, 2 decisions stopped (throttled), 4 skipped (another workflow answered), 1 that
+        # applied the workflow's actions, each day of the month; 30,000 of each kind 40 to 100 days ago
+        common = SQL("%(message)s, 'responso.conversation', %(thread)s, %(company)s, 'matched', %(workflow)s",
+                     message=message.id, thread=self.conv_allegro.id, company=self.company.id, workflow=workflow.id)
+        self.env.cr.execute(SQL(
+            """INSERT INTO responso_decision (message_id, res_model, res_id, company_id, reason_code, workflow_id,
+                                              answers, skipped_workflow_ids, applied_workflow_ids, create_date)
+               SELECT %(common)s, mod(n, 3) = 0, CASE WHEN mod(n, 5) = 0 THEN jsonb_build_array(%(workflow)s) END,
+                      CASE WHEN mod(n, 7) = 0 THEN jsonb_build_array(%(workflow)s) END,
+                      now() AT TIME ZONE 'UTC' - interval '40 days' - make_interval(mins => n * 3)
+                 FROM generate_series(1, 30000) n
+               UNION ALL
+               SELECT %(common)s, false, NULL, NULL, now() AT TIME ZONE 'UTC' - make_interval(days => n)
+                 FROM generate_series(1, 2) n
+               UNION ALL
+               SELECT %(message)s, 'responso.conversation', %(thread)s, %(company)s, 'matched', NULL, false,
+                      jsonb_build_array(%(workflow)s + 1000, %(workflow)s), NULL,
+                      now() AT TIME ZONE 'UTC' - make_interval(days => n * 7)
+                 FROM generate_series(1, 4) n
+               UNION ALL
+               SELECT %(message)s, 'responso.conversation', %(thread)s, %(company)s, 'matched', NULL, false, NULL,
+                      jsonb_build_array(%(workflow)s), now() AT TIME ZONE 'UTC' - interval '5 hours'""",
+            common=common, message=message.id, thread=self.conv_allegro.id, company=self.company.id,
+            workflow=workflow.id))
+        self.env.cr.execute(SQL(
+            """INSERT INTO responso_reply (trigger_message_id, res_model, res_id, company_id, workflow_id,
+                                           workflow_name, state, send_at, sent_at, create_date, write_date)
+               SELECT %(message)s, 'responso.conversation', 100000000 + n, %(company)s, %(workflow)s, 'Past',
+                      'sent', at, at, at, at
+                 FROM (SELECT n, now() AT TIME ZONE 'UTC' - CASE WHEN n <= 3 THEN make_interval(days => n * 9)
+                                 ELSE interval '40 days' + make_interval(mins => n * 3) END AS at
+                         FROM generate_series(1, 30003) n) AS rows""",
+            message=message.id, company=self.company.id, workflow=workflow.id))
+        self.env.cr.execute("ANALYZE responso_decision")
+        self.env.cr.execute("ANALYZE responso_reply")
+        self.env.cr.execute("SELECT now() AT TIME ZONE 'UTC'")
+        now = self.env.cr.fetchone()[0]
+        workflow.invalidate_recordset()
+        run = self._captured(lambda: workflow.read(["sent_30_count", "skipped_30_count", "last_triggered"]),
+                             tables=("responso_reply", "responso_decision"))
+        # the message posted above was answered by this workflow (1 sent reply in the chatter, not yet sent here)
+        self.assertEqual((workflow.sent_30_count, workflow.skipped_30_count), (3, 2 + 4))
+        self.assertEqual(workflow.last_triggered, answered_at,
+                         "the last answer: the message posted above")
+        selects = [query for query in run if query.code.lstrip().upper().startswith("SELECT")]
+        self.assertEqual(len(selects), 4)
+        for query in selects:
+            self.env.cr.execute(SQL("EXPLAIN ANALYZE %s", query))
+            plan = "\n".join(row[0] for row in self.env.cr.fetchall())
+            scanned = sum(int(rows) * int(loops) for rows, loops in re.findall(
+                r"Scan.*actual time=[\d.]+\.\.[\d.]+ rows=(\d+) loops=(\d+)", plan))
+            removed = sum(int(number) for number in re.findall(
+                r"Rows Removed by (?:Filter|Index Recheck): (\d+)", plan))
+            self.assertLess(scanned + removed, 100, f"{query.code[:400]}\n{plan}")
+        # the form's all-time counters, exact (the any-day keys)
+        workflow.invalidate_recordset()
+        old_stopped = sum(1 for n in range(1, 30001) if n % 3)
+        self.assertEqual(workflow.sent_count, 30003)
+        self.assertEqual(workflow.skipped_count, old_stopped + 2 + 6000 + 4)
+        self.assertEqual(workflow.applied_count, 4285 + 1)
+        # a workflow that only applied its actions, idle for a month: its last application is found beyond it
+        self.env.cr.execute(SQL("DELETE FROM responso_decision WHERE create_date > %s - interval '39 days' OR answers",
+                                now))
+        workflow.invalidate_recordset()
+        self.assertEqual(workflow.last_triggered, now - timedelta(days=40, minutes=21))
 
     def test_exactly_once_lookup_reads_the_whole_unique_index(self):
         """A re-polled marketplace message is found by the three columns of the unique index (its account through
