@@ -58,15 +58,17 @@ class HistoryScenarios:
         self.add(plans_row(f"history plans at {large:,} rows", scans, explained, statements))
         statements = self.capture_cron_statements()
         scans, explained = explain_seq_scans(self.cr, statements, ("responso_reply", "mail_message"))
-        self.add(plans_row(f"sending run at {large:,} rows", scans, explained, statements))
+        self.add(plans_row(f"sending jobs at {large:,} rows", scans, explained, statements))
 
     def capture_cron_statements(self):
-        """The SQL statements of one run of the sending cron that sends one reply (committed, as in production)."""
+        """The SQL statements of one run of the sending cron that sends one reply, and of one run of the sending
+        upkeep job (committed, as in production)."""
         conversation, buyer = self.new_conversation()
         self.post_buyer(conversation, buyer)
         self.cr.commit()
         with recording(self.cr) as captured:
             self.env["responso.reply"]._cron_send_due()
+            self.env["responso.reply"]._cron_sending_upkeep()
         self.cr.commit()
         return captured
 

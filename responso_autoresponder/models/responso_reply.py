@@ -215,15 +215,13 @@ class ResponsoReply(models.Model):
         the outcome. Another worker skips the locked row and never sees it ``scheduled`` again; a crash leaves it
         ``sending``, which the watchdog hands to the marketplace check (``verify``) or to a person — it is never
         re-sent silently. Sends whose answer was lost are checked on the marketplace first (``verify``). Tests
-        run without those commits (they cannot commit)."""
-        interrupted = self._responso_fail_interrupted()
+        run without those commits (they cannot commit). Rows left by a crash and chatter copies to post again are
+        the upkeep job's (``_cron_sending_upkeep``): a run, woken for each reply due at once, only sends."""
         auto_commit = not getattr(threading.current_thread(), "testing", False)
         # Commits: at most once needs each marketplace claim durable before its delivery, and each outcome durable
         # after it (DESIGN: a crash may never lead to a silent re-send); _notify_progress cannot give that
         # granularity.
         checkpoint = self.env.cr.commit if auto_commit else None  # pylint: disable=invalid-commit
-        if auto_commit and interrupted:
-            self.env.cr.commit()  # pylint: disable=invalid-commit
         for _index in range(batch_size):
             reply = self._responso_lock_due("verify", retry_conflicts=auto_commit)
             if not reply:
@@ -242,7 +240,6 @@ class ResponsoReply(models.Model):
             if auto_commit:
                 self.env.cr.commit()  # pylint: disable=invalid-commit  # the outcome is durable
             sent |= reply
-        self._responso_post_pending(batch_size)
         # a batch that ended on an empty queue leaves nothing due; a full one may
         remaining = len(sent) == batch_size and self.search_count(
             [("state", "in", ("scheduled", "verify")), ("send_at", "<=", fields.Datetime.now())])
@@ -312,6 +309,14 @@ class ResponsoReply(models.Model):
                  if field.store and field.column_type and field.prefetch is True]
         found = Model.sudo().with_context(active_test=False).search_fetch([("id", "=", self.res_id)], names)
         return Model.browse(found.ids)
+
+    @api.model
+    def _cron_sending_upkeep(self):
+        """Every few minutes, off the sending path: rows a crash left ``sending`` go to the marketplace check or to
+        a person, and the chatter copies that failed are posted again."""
+        if self._responso_fail_interrupted():
+            self.env.ref("responso_autoresponder.ir_cron_send_due_replies")._trigger()  # the checks are due now
+        self._responso_post_pending()
 
     @api.model
     def _responso_fail_interrupted(self, minutes=15):

@@ -142,7 +142,10 @@ class ResponsoCase(TransactionCase, MailCase):
         return self._decisions(message).filtered("answers").workflow_id
 
     def _send_due(self, at=None):
+        """What the two sending jobs do when they run: the upkeep (sends a crash interrupted, chatter copies to post
+        again), then the due replies."""
         with freeze_time(at) if at else nullcontext():
+            self.env["responso.reply"]._cron_sending_upkeep()
             return self.env["responso.reply"]._cron_send_due()
 
 

@@ -21,8 +21,12 @@ POST_QUERIES_NO_WORKFLOW = 24
 POST_QUERIES_FIRST_MESSAGE = 24
 # The sending cron's run that delivers one reply kept in the chatter: the re-checks (the row, the conversation read
 # with the check that it exists, the workflow, the account, the buyer, the later messages, the cap), its language,
-# the post of the reply (under the buyer message it answers, with no walk up the thread), the outcome
-SEND_ONE_REPLY_QUERIES = 26
+# the post of the reply (under the buyer message it answers, with no walk up the thread), the outcome, and the look
+# for the next due row
+SEND_ONE_REPLY_QUERIES = 24
+# The upkeep job (every few minutes, off the sending path) with nothing to do: the sends a crash interrupted, the
+# chatter copies to post again
+UPKEEP_QUERIES = 2
 # what the autoresponder adds to an answered message: the history (1), one INSERT of the decision, the reply and
 # the sending cron's trigger (1), the savepoint that keeps the message whatever fails (2)
 AUTORESPONDER_QUERIES = 4
@@ -124,6 +128,9 @@ class TestDecisionQueries(ResponsoCase):
         with self._exact_queries(SEND_ONE_REPLY_QUERIES):
             self.env["responso.reply"]._cron_send_due()
         self.assertEqual(self._replies(message).state, "sent")
+        self.env["responso.reply"]._cron_sending_upkeep()  # warm up: the retry period's parameter
+        with self._exact_queries(UPKEEP_QUERIES):
+            self.env["responso.reply"]._cron_sending_upkeep()
 
     def _assert_post_queries(self, workflow_count):
         workflows = self._make_workflows(workflow_count)
@@ -227,10 +234,11 @@ class TestIndexesAtScale(ResponsoCase):
         claim = self._captured(lambda: self.env["responso.reply"]._responso_claim_next())
         self._assert_index_scans(claim)
 
-    def test_sending_run_reads_no_whole_table_of_sent_replies(self):
-        """Every run of the sending cron looks for chatter copies to post again, among all the replies ever sent:
-        with 30,000 sent replies and the planner free, no statement of a run reads the whole table (the copies
-        pending were looked for through the state index, i.e. every sent row, or a sequential scan)."""
+    def test_sending_jobs_read_no_whole_table_of_sent_replies(self):
+        """The sending jobs look for chatter copies to post again among all the replies ever sent (the upkeep, every
+        few minutes; every sending run did): with 30,000 sent replies and the planner free, no statement of theirs
+        reads the whole table (the copies pending were looked for through the state index, i.e. every sent row, or
+        a sequential scan)."""
         past = self._post_buyer(self._conversation(self.acc_allegro, self.src_messages, self.buyer_2, "Past"),
                                 "An earlier question, answered long ago")
         self._workflow("Each message", conditions=[{"kind": "trigger", "trigger": "each_message"}])
@@ -244,7 +252,7 @@ class TestIndexesAtScale(ResponsoCase):
                       now() - make_interval(mins => n), now() - make_interval(mins => n), now(), now()
                  FROM generate_series(1, 30000) n""", message=past.id, company=self.company.id))
         self.env.cr.execute("ANALYZE responso_reply")
-        run = self._captured(lambda: self.env["responso.reply"]._cron_send_due())
+        run = self._captured(lambda: self._send_due())
         self.assertEqual(reply.state, "sent")
         self.assertTrue(any("chatter_pending" in query.code for query in run))
         for query in run:
