@@ -299,9 +299,10 @@ def odoo_suite(odoo_argv, options, workdir):
         print(f"life cycle: without the demo addon, no fake imported and no Demo environment: "
               f"{'ok' if alone else 'FAILED'}")
         bad += not alone
-        # the tables go with the models; the database functions the addon created (models/history_sql.py) with it
+        # the tables go with the models; the database functions the addon created go with it: the history
+        # (models/history_sql.py), the workflow-day keys and ranges (models/workflow_days_sql.py)
         ok = ("UNINSTALLED uninstalled" in uninstall.stdout and "LEFT 0" in uninstall.stdout
-              and "FUNCTIONS BEFORE 1" in uninstall.stdout and "FUNCTIONS LEFT 0" in uninstall.stdout)
+              and "FUNCTIONS BEFORE 3" in uninstall.stdout and "FUNCTIONS LEFT 0" in uninstall.stdout)
         print(f"life cycle: uninstall: {'ok' if ok else 'FAILED'}")
         if not ok or not alone:
             print(uninstall.stdout[-3000:], uninstall.stderr[-3000:])
