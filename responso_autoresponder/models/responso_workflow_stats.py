@@ -77,4 +77,3 @@ class ResponsoWorkflow(models.Model):
         for workflow in self:
             moments = [moment for moment in last.get(workflow.id, ()) if moment]
             workflow.last_triggered = max(moments) if moments else False
-
