@@ -258,3 +258,15 @@ def test_working_hours_of_the_account_read_the_calendar_the_message_names():
     assert answering(decide([out_of_hours], message(), at)) == [1], "no calendar: never working time"
     inside = replace(out_of_hours, conditions=(Condition("working_hours", "in", calendar="account"),))
     assert decide([inside], message(), at)[0].reason.params["expected"] == "account"
+
+
+def test_reason_text_survives_missing_params_and_broken_translations():
+    """A stored reason whose parameters are missing (an older row, a row written by hand) or whose translation has a
+    broken placeholder still reads as words: one bad row must not fail the whole Decisions log."""
+    assert Reason("matched", {}).text() == "all conditions hold (?)"
+    assert Reason("matched", None).text() == "all conditions hold (?)"
+    assert Reason("matched", {"count": 2}).text({"matched": "toutes les conditions (%(count)d"}) == (
+        "all conditions hold (2)")
+    assert Reason("matched", {"count": 2}).text({"matched": "toutes les conditions sont remplies (%(count)s)"}) == (
+        "toutes les conditions sont remplies (2)")
+    assert Reason("no_such_code", {"x": 1}).text() == "no_such_code"

@@ -64,6 +64,14 @@ TEXTS = {
 }
 
 
+class _Params(dict):
+    """A reason's parameters for its template: one the stored row lacks (a row written by an older version, or
+    by hand) shows as "?" instead of failing the whole Decisions log."""
+
+    def __missing__(self, key):
+        return "?"
+
+
 def _display(value):
     if isinstance(value, (list, tuple, set, frozenset)):
         return ", ".join(str(v) for v in value) or "∅"
@@ -77,8 +85,14 @@ class Reason:
 
     def text(self, texts=None):
         """The reason in words; `texts` maps codes to (translated) templates, English by default."""
-        template = (texts or TEXTS).get(self.code) or TEXTS.get(self.code, self.code)
-        return template % {key: _display(value) for key, value in self.params.items()}
+        params = _Params((key, _display(value)) for key, value in (self.params or {}).items())
+        english = TEXTS.get(self.code, self.code)
+        for template in ((texts or TEXTS).get(self.code) or english, english):
+            try:
+                return template % params
+            except (TypeError, ValueError):  # a translation with a broken placeholder: the English text
+                continue
+        return self.code
 
     def __str__(self):
         return self.text()

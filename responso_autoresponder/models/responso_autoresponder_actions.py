@@ -14,7 +14,8 @@ class ResponsoAutoresponderMixin(models.AbstractModel):
              "Cleared by the buyer's next message.")
     responso_no_answer_message_id = fields.Many2one(
         "mail.message", string="Message Needing No Answer", copy=False, readonly=True, ondelete="set null",
-        help="The buyer message a workflow marked as needing no answer.")
+        # indexed: every mail.message deleted anywhere looks up the rows pointing at it
+        index="btree_not_null", help="The buyer message a workflow marked as needing no answer.")
 
     def _responso_run_workflow_actions(self, planned, message):
         """Apply at once the non-sending actions of `planned` (a workflow's ((action id, sequence), …), compiled) for

@@ -34,8 +34,9 @@ class ResponsoConversation(models.Model):
     responso_clock_stopped_at = fields.Datetime("Clock Stopped", readonly=True, copy=False, index=True)
     responso_clock_stop_reason = fields.Selection(
         CLOCK_STOP_REASONS, string="Clock Stop Reason", readonly=True, copy=False, index=True)
+    # indexed: every partner deleted (or merged) looks up the conversations pointing at it
     responso_clock_stopped_by_id = fields.Many2one("res.partner", string="Clock Stopped By", readonly=True,
-                                                   copy=False)
+                                                   copy=False, index="btree_not_null")
     responso_clock_warned = fields.Boolean("Deadline Warning Sent", readonly=True, copy=False)
     responso_clock_state = fields.Selection(
         [("none", "No answer awaited"), ("running", "Awaiting an answer"), ("due_soon", "Due soon"),

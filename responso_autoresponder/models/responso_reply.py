@@ -35,6 +35,8 @@ STATES = [
     ("cancelled", "Cancelled"),
 ]
 
+OPEN_STATES_SQL = "state IN ('scheduled', 'sending', 'verify', 'unknown', 'failed')"
+
 # The state machine's fields: written only by the methods of this model (``_responso_write``), never directly, as
 # queue_job protects its jobs (a manager writing ``state`` would re-send a reply behind the queue's back).
 EDIT_SENTINEL = object()
@@ -74,13 +76,17 @@ class ResponsoReply(models.Model):
     workflow_name = fields.Char(required=True, readonly=True)
     action_id = fields.Many2one("responso.workflow.action", ondelete="set null", readonly=True)
     sequence = fields.Integer(readonly=True, help="Order of the workflow's actions.")
-    state = fields.Selection(STATES, default="scheduled", required=True, readonly=True, index=True)
+    # indexed by responso_reply_open_idx (the rows still in progress): an index over every state would grow with
+    # all the replies ever sent and cost every write of a reply one more index entry
+    state = fields.Selection(STATES, default="scheduled", required=True, readonly=True)
     send_at = fields.Datetime("Due", required=True, readonly=True, index=True)
     sent_at = fields.Datetime("Sent On", readonly=True)
     attempts = fields.Integer(readonly=True)
     error = fields.Text(readonly=True)
     cancel_reason = fields.Char(readonly=True)
-    reply_message_id = fields.Many2one("mail.message", string="Reply", readonly=True, ondelete="set null")
+    # indexed: every mail.message deleted anywhere looks up the replies pointing at it
+    reply_message_id = fields.Many2one("mail.message", string="Reply", readonly=True, ondelete="set null",
+                                       index="btree_not_null")
     external_id = fields.Char("Marketplace Message ID", readonly=True, copy=False, index="btree_not_null",
                               help="The reply's id on the marketplace, once the marketplace accepted it.")
     attempted_at = fields.Datetime("Last Attempt", readonly=True, copy=False,
@@ -108,15 +114,18 @@ class ResponsoReply(models.Model):
         res = super().init()
         # the history a buyer message reads (mixin ``_responso_history``) and the sender's next due row: each an
         # index range over recent live rows, however long the past
-        # (the first version of these indexes left out verify / unknown: replaced under new names)
+        # (the first version of these indexes left out verify / unknown: replaced under new names; the whole
+        # state column had its own index, and the due rows theirs: both now in open_idx)
         for old in ("responso_reply_thread_recent_idx", "responso_reply_buyer_recent_idx",
-                    "responso_reply_account_recent_idx"):
+                    "responso_reply_account_recent_idx", "responso_reply_due_idx", "responso_reply__state_index"):
             self.env.cr.execute(SQL("DROP INDEX IF EXISTS %s", SQL.identifier(old)))
         for name, columns, where in (
             ("responso_reply_thread_live_idx", ["res_id", "res_model", "send_at"], LIVE_STATES_SQL),
             ("responso_reply_buyer_live_idx", ["buyer_id", "account_id", "send_at"], LIVE_STATES_SQL),
             ("responso_reply_account_live_idx", ["account_id", "send_at"], LIVE_STATES_SQL),
-            ("responso_reply_due_idx", ["send_at", "sequence", "id"], "state = 'scheduled'"),
+            # the rows still in progress: the sender's next due (or to verify) row in order, stale sends, the
+            # Failed / Maybe sent lists; the sent and cancelled past stays out of it
+            ("responso_reply_open_idx", ["state", "send_at", "sequence", "id"], OPEN_STATES_SQL),
             # every sending run looks for chatter copies to post again: a few rows among all the sent ones
             ("responso_reply_chatter_pending_idx", ["sent_at"], "chatter_pending AND state = 'sent'"),
             # a workflow's replies sent in the last 30 days (the Workflows list), not all it ever sent

@@ -10,6 +10,7 @@ from . import test_security
 from . import test_security_rules
 from . import test_security_message_values
 from . import test_performance
+from . import test_indexes_at_scale
 from . import test_immunity
 from . import test_soak
 from . import test_concurrency
