@@ -45,6 +45,11 @@ class ResponsoDecision(models.Model):
     skipped_workflow_ids = fields.Json(
         "Skipped Workflows", readonly=True,
         help="Ids of the workflows whose conditions held too, but that did not answer: one answer per message.")
+    skipped_workflow_id = fields.Many2one(
+        "responso.workflow", string="Skipped Workflow", compute="_compute_skipped_workflow_id",
+        search="_search_skipped_workflow_id", context={"active_test": False},
+        help="Search only: the decisions that list this workflow among the skipped ones (a workflow's Skipped "
+             "button).")
     applied_workflow_ids = fields.Json(
         "Workflows Applied", readonly=True,
         help="Ids of the workflows that send no message whose conditions held: their actions (tags, assignment, "
@@ -140,6 +145,25 @@ class ResponsoDecision(models.Model):
         if "subject" in params:
             params["subject"] = cache["kinds"].get(params["subject"], params["subject"])
         return Reason(code, params).text(cache["texts"])
+
+    def _compute_skipped_workflow_id(self):
+        self.skipped_workflow_id = False  # a list, searched through its index: see skipped_workflow_ids
+
+    def _search_skipped_workflow_id(self, operator, value):
+        """Decisions that skipped the given workflows (ids, or a name), through the index by workflow."""
+        if operator not in ("=", "in"):
+            return NotImplemented
+        values = value if isinstance(value, (list, tuple)) else [value]
+        ids = [v for v in values if isinstance(v, int) and v]
+        names = [v for v in values if isinstance(v, str)]
+        if names:
+            Workflow = self.env["responso.workflow"].with_context(active_test=False)
+            ids += [wid for name in names for wid in Workflow._search([("name", "ilike", name)])]
+        if not ids:
+            return [(0, "=", 1)]
+        return [("id", "in", SQL(
+            "(SELECT d.id FROM responso_decision d JOIN unnest(%s::int[]) AS w(id) ON %s)", sorted(set(ids)),
+            workflow_days_sql.listed("skipped_workflow_ids", SQL("w.id"))))]
 
     @api.depends("reason_code", "reason_params")
     @api.depends_context("lang")

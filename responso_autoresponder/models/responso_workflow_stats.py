@@ -3,7 +3,7 @@ columns (last 30 days, last triggered) read the rows of their days, however long
 
 from datetime import timedelta
 
-from odoo import fields, models
+from odoo import _, fields, models
 from odoo.tools import SQL
 
 from .workflow_days_sql import listed
@@ -77,3 +77,17 @@ class ResponsoWorkflow(models.Model):
         for workflow in self:
             moments = [moment for moment in last.get(workflow.id, ()) if moment]
             workflow.last_triggered = max(moments) if moments else False
+
+    def action_responso_view_skipped(self):
+        """The decisions behind the Skipped counter: those a guard stopped this workflow in, and those that list it
+        as skipped (another workflow answered). The decision's own workflow is the answering one only."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("responso_autoresponder.responso_decision_action")
+        action.update(
+            display_name=_("Skipped: %(workflow)s", workflow=self.name),
+            domain=["|", "&", ("workflow_id", "=", self.id), ("answers", "=", False),
+                    ("skipped_workflow_id", "=", self.id)],
+            context={"create": False},
+        )
+        return action
+

@@ -101,6 +101,31 @@ class TestMessageHook(ResponsoCase, CronMixinCase):
         self.assertEqual(second.skipped_count, 1)
         self.assertTrue(self.workflow.last_triggered)
 
+    def test_skipped_button_lists_what_it_counts(self):
+        """A workflow's Skipped button opens the decisions it counts: those where another workflow answered (the
+        decision's own workflow is the answering one, so a search by workflow found none of them), and those where
+        a guard stopped it; a manager who is not an administrator opens it, and the search view finds them by the
+        skipped workflow's name."""
+        second = self._workflow("Also matches", sequence=20)
+        self.workflow.sequence = 10
+        self.workflow.interval_minutes = 60  # the second message is throttled for the first workflow
+        first_message = self._post_buyer(self.conv_allegro)
+        second_message = self._post_buyer(self.conv_allegro, "And where is the invoice?")
+        Decision = self.env["responso.decision"].with_user(self.manager)
+        for workflow in (self.workflow, second):
+            action = workflow.with_user(self.manager).action_responso_view_skipped()
+            self.assertEqual(action["res_model"], "responso.decision")
+            listed = Decision.search(action["domain"])
+            self.assertEqual(len(listed), workflow.skipped_count, workflow.name)
+        skipped_by_second = Decision.search(
+            second.with_user(self.manager).action_responso_view_skipped()["domain"])
+        self.assertIn(self._decision(first_message), skipped_by_second, "another workflow answered it")
+        self.assertTrue(second.skipped_count)
+        self.assertEqual(Decision.search([("skipped_workflow_id", "=", "Also matches")]),
+                         Decision.search([("skipped_workflow_id", "in", second.ids)]))
+        self.assertFalse(Decision.search([("skipped_workflow_id", "=", "No such workflow")]))
+        self.assertTrue(self._decision(second_message))
+
     def test_several_actions_run_in_order(self):
         self.workflow.write({"action_ids": [(0, 0, {"sequence": 20, "body_html": "<p>Second</p>"}),
                                             (0, 0, {"sequence": 1, "body_html": "<p>First</p>"})]})
