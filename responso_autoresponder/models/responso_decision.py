@@ -1,6 +1,8 @@
 from datetime import datetime
 
 from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+from odoo.osv import expression
 from odoo.tools import SQL, create_index
 
 from ..engine import Reason, decide
@@ -150,20 +152,24 @@ class ResponsoDecision(models.Model):
         self.skipped_workflow_id = False  # a list, searched through its index: see skipped_workflow_ids
 
     def _search_skipped_workflow_id(self, operator, value):
-        """Decisions that skipped the given workflows (ids, or a name), through the index by workflow."""
-        if operator not in ("=", "in"):
-            return NotImplemented
+        """Decisions that skipped the given workflows (ids, or a name as typed in the search bar), through the index
+        by workflow; the negative operators give the other decisions."""
+        positive = {"=": "in", "in": "in", "ilike": "in", "=ilike": "in", "like": "in"}
+        negative = {"!=": "not in", "not in": "not in", "not ilike": "not in", "not like": "not in"}
+        if operator not in positive and operator not in negative:
+            raise UserError(_("Decisions cannot be searched by skipped workflow with the operator %(operator)s.",
+                              operator=operator))
         values = value if isinstance(value, (list, tuple)) else [value]
-        ids = [v for v in values if isinstance(v, int) and v]
-        names = [v for v in values if isinstance(v, str)]
+        if values == [False]:  # "is set" / "is not set"
+            return [("skipped_workflow_ids", "!=" if operator in negative else "=", False)]
+        ids = {v for v in values if isinstance(v, int) and not isinstance(v, bool)}
+        names = [v for v in values if isinstance(v, str) and v]
         if names:
             Workflow = self.env["responso.workflow"].with_context(active_test=False)
-            ids += [wid for name in names for wid in Workflow._search([("name", "ilike", name)])]
-        if not ids:
-            return [(0, "=", 1)]
-        return [("id", "in", SQL(
-            "(SELECT d.id FROM responso_decision d JOIN unnest(%s::int[]) AS w(id) ON %s)", sorted(set(ids)),
-            workflow_days_sql.listed("skipped_workflow_ids", SQL("w.id"))))]
+            ids.update(Workflow._search(expression.OR([[("name", "ilike", name)] for name in names])))
+        listing = SQL("(SELECT d.id FROM responso_decision d JOIN unnest(%s::int[]) AS w(id) ON %s)", sorted(ids),
+                      workflow_days_sql.listed("skipped_workflow_ids", SQL("w.id")))
+        return [("id", positive.get(operator) or negative[operator], listing)]
 
     @api.depends("reason_code", "reason_params")
     @api.depends_context("lang")

@@ -1,3 +1,4 @@
+from odoo.exceptions import UserError
 from odoo.tests import tagged
 
 from odoo.addons.base.tests.test_ir_cron import CronMixinCase
@@ -124,7 +125,15 @@ class TestMessageHook(ResponsoCase, CronMixinCase):
         self.assertEqual(Decision.search([("skipped_workflow_id", "=", "Also matches")]),
                          Decision.search([("skipped_workflow_id", "in", second.ids)]))
         self.assertFalse(Decision.search([("skipped_workflow_id", "=", "No such workflow")]))
-        self.assertTrue(self._decision(second_message))
+        # as the search bar sends a typed name, and the other operators a client may send
+        mine = Decision.search([("message_id", "in", (first_message | second_message).ids)])
+        by_second = mine & skipped_by_second
+        self.assertEqual(mine & Decision.search([("skipped_workflow_id", "ilike", "also MATCH")]), by_second)
+        self.assertEqual(mine & Decision.search([("skipped_workflow_id", "not in", second.ids)]), mine - by_second)
+        self.assertEqual(mine & Decision.search([("skipped_workflow_id", "!=", False)]),
+                         mine.filtered("skipped_workflow_ids"))
+        with self.assertRaises(UserError):
+            Decision.search([("skipped_workflow_id", ">", second.id)])
 
     def test_several_actions_run_in_order(self):
         self.workflow.write({"action_ids": [(0, 0, {"sequence": 20, "body_html": "<p>Second</p>"}),
