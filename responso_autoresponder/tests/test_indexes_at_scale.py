@@ -163,6 +163,32 @@ class TestIndexesAtScale(ResponsoCase):
             removed = sum(int(number) for number in re.findall(r"Rows Removed by Filter: (\d+)", plan))
             self.assertLess(removed, 100, f"{query.code[:300]}\n{plan}")
 
+    def test_conversations_list_reads_its_page(self):
+        """The Conversations list (open ones, newest first) reads about its page among 30,000 conversations: it read
+        and sorted every open conversation on each load (with parallel workers at 300,000), the agents' main
+        screen."""
+        self.env.flush_all()
+        self.env.cr.execute(SQL(
+            """INSERT INTO responso_conversation (name, state, source_id, buyer_id, company_id, account_id,
+                                                  last_message_date)
+               SELECT 'Past', CASE WHEN mod(n, 3) = 0 THEN 'closed' ELSE 'open' END, %(source)s, %(buyer)s,
+                      %(company)s, %(account)s, now() AT TIME ZONE 'UTC' - make_interval(mins => n)
+                 FROM generate_series(1, 30000) n""",
+            source=self.src_messages.id, buyer=self.buyer_2.id, company=self.company.id, account=self.acc_allegro.id))
+        self.env.cr.execute("ANALYZE responso_conversation")
+        Conversation = self.env["responso.conversation"].with_user(self.agent)
+        page = Conversation.search([("state", "=", "open")], limit=80)
+        self.assertEqual(len(page), 80)
+        self.assertEqual(page.mapped("last_message_date"), sorted(page.mapped("last_message_date"), reverse=True))
+        query = Conversation._search([("state", "=", "open")], limit=80, order=Conversation._order)
+        self.env.cr.execute(SQL("EXPLAIN ANALYZE %s", query.select()))
+        plan = "\n".join(row[0] for row in self.env.cr.fetchall())
+        self.assertNotIn("Seq Scan on responso_conversation", plan, plan)
+        scanned = sum(int(rows) * int(loops) for rows, loops in re.findall(
+            r"Scan.*actual time=[\d.]+\.\.[\d.]+ rows=(\d+) loops=(\d+)", plan))
+        removed = sum(int(number) for number in re.findall(r"Rows Removed by Filter: (\d+)", plan))
+        self.assertLess(scanned + removed, 400, plan)
+
     def test_workflow_list_counters_read_only_their_days(self):
         """The Workflows list shows Sent (30 days), Skipped (30 days) and Last triggered for every workflow: with
         30,000 replies and 30,000 decisions older than 30 days, its statements read about the month's rows (they
