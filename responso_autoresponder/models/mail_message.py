@@ -1,5 +1,8 @@
-from odoo import fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError
 from odoo.tools import SQL, create_index
+
+from .mail_thread import RESPONSO_MESSAGE_FIELDS, RESPONSO_TRUSTED, TRUSTED_CONTEXT_KEY
 
 
 class MailMessage(models.Model):
@@ -35,6 +38,31 @@ class MailMessage(models.Model):
         create_index(self.env.cr, "mail_message_responso_buyer_author_idx", self._table,
                      ["author_id", "responso_account_id"], where="responso_kind = 'buyer'")
         return res
+
+    # ------------------------------------------------------------------
+    # The autoresponder's values: set by its own code only
+    # ------------------------------------------------------------------
+    def _responso_values_trusted(self):
+        """Our own code paths (the threads' ``_message_create``, the gateway, the connectors: the context sentinel an
+        RPC caller cannot send) or superuser code."""
+        return self.env.su or self.env.context.get(TRUSTED_CONTEXT_KEY) is RESPONSO_TRUSTED
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        # a message created directly (over RPC: any user may create one linked to no record) must not claim a
+        # marketplace message id (the poll would take the real message for stored) nor a role
+        if not self._responso_values_trusted():
+            for vals in vals_list:
+                for name in RESPONSO_MESSAGE_FIELDS.intersection(vals):
+                    del vals[name]
+        return super().create(vals_list)
+
+    def write(self, vals):
+        forbidden = sorted(RESPONSO_MESSAGE_FIELDS.intersection(vals))
+        if forbidden and not self._responso_values_trusted():
+            raise AccessError(_("Only the autoresponder sets these values of a message: %(fields)s.",
+                                fields=", ".join(forbidden)))
+        return super().write(vals)
 
     def _responso_stored(self, source_id, account_id, external_id):
         """The message already stored for (source, account, marketplace id), or none: a lookup of exactly the

@@ -66,6 +66,8 @@ def public_holidays(env, country, subdivision, year_from, year_to):
                               region=subdivision, country=country, regions=", ".join(subdivisions) or "-"))
     if not year_from or not year_to or year_from > year_to:
         raise UserError(env._("The first year must come before the last one."))
+    if not (1900 <= year_from and year_to <= 2200):
+        raise UserError(env._("Public holidays are known from 1900 to 2200."))
     if year_to - year_from >= 10:
         raise UserError(env._("Load at most 10 years at once."))
     return dict(holidays.country_holidays(

@@ -11,7 +11,10 @@ from .responso_account_api import API_INTEGRATIONS
 class ResponsoAccount(models.Model):
     _inherit = "responso.account"
 
-    poll_cron_id = fields.Many2one("ir.cron", string="Polling Job", readonly=True, copy=False, ondelete="set null")
+    # administrators only: the job is written as superuser when the account changes, so a manager who could point
+    # it at another job would rename or stop that one
+    poll_cron_id = fields.Many2one("ir.cron", string="Polling Job", readonly=True, copy=False, ondelete="set null",
+                                   groups="base.group_system")
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -26,7 +29,7 @@ class ResponsoAccount(models.Model):
         return res
 
     def unlink(self):
-        crons = self.poll_cron_id
+        crons = self.sudo().poll_cron_id
         res = super().unlink()
         crons.unlink()
         return res
@@ -38,6 +41,8 @@ class ResponsoAccount(models.Model):
                 continue
             values = {"name": _("Autoresponder: fetch messages of %(account)s", account=account.name),
                       "active": account.active}
+            if account.poll_cron_id and account.poll_cron_id.code != account._responso_poll_code():
+                account.poll_cron_id = False  # not this account's own job (set by hand): left alone, a new one made
             if account.poll_cron_id:
                 account.poll_cron_id.write(values)
                 account._responso_translate_cron_name()
@@ -45,12 +50,15 @@ class ResponsoAccount(models.Model):
             account.poll_cron_id = Cron.create(dict(values, **{
                 "model_id": self.env["ir.model"]._get_id("responso.account"),
                 "state": "code",
-                "code": "model.browse(%d)._responso_poll()" % account.id,
+                "code": account._responso_poll_code(),
                 "interval_number": 5,
                 "interval_type": "minutes",
                 "user_id": self.env.ref("base.user_root").id,
             }))
             account._responso_translate_cron_name()
+
+    def _responso_poll_code(self):
+        return "model.browse(%d)._responso_poll()" % self.id
 
     def _responso_translate_cron_name(self):
         """The job's name in every installed language, not only in the language of whoever saved the account."""

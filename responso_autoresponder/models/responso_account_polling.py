@@ -65,8 +65,9 @@ class ResponsoAccount(models.Model):
             _stored, remaining = account._responso_poll_steps(max_steps=1)
             if remaining and account.sudo().poll_cron_id:
                 account.sudo().poll_cron_id._trigger()
-        if self.last_error:
-            raise UserError(self.last_error)
+        errors = [account.last_error for account in self if account.last_error]
+        if errors:
+            raise UserError("\n".join(errors))
         return True
 
     def _responso_poll(self):

@@ -5,11 +5,13 @@ import pytz
 from psycopg2 import errors as pg_errors
 
 from odoo import fields, models
+from odoo.exceptions import UserError
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import email_normalize
 
 from ..engine import Reason
 from ..engine.index import history_horizon
+from ..engine.loop_guard import AutomaticSignal
 from ..engine.snapshot import facts_to_data, history_to_data, limits_to_data
 from .mail_thread import RESPONSO_MESSAGE_FIELDS, RESPONSO_TRUSTED, TRUSTED_CONTEXT_KEY
 from .reason_labels import signal_text
@@ -285,6 +287,13 @@ class ResponsoAutoresponderMixin(models.AbstractModel):
         """Store a buyer message received from a marketplace (connectors) or typed in by an agent, exactly once
         per (source, account, external id): a re-poll, an overlapping poll or a retry returns the stored one."""
         self.ensure_one()
+        # callable over RPC: values a JSON client may send in other shapes get a clear error, not a server error
+        if isinstance(external_id, int) and not isinstance(external_id, bool):
+            external_id = str(external_id)
+        if external_id and not isinstance(external_id, str):
+            raise UserError(self.env._("A marketplace message id is a text."))
+        if auto_signal is not None and not isinstance(auto_signal, AutomaticSignal):
+            raise UserError(self.env._("Only the connectors say that a message was sent by a machine."))
         account, source = self._responso_account(), self._responso_source()
         Message = self.env["mail.message"]
         if external_id:
@@ -312,5 +321,6 @@ class ResponsoAutoresponderMixin(models.AbstractModel):
             return Message._responso_stored(source.id, account.id, external_id)
 
     def action_responso_release(self):
-        """Let the autoresponder answer this conversation again."""
+        """Let the autoresponder answer this conversation again (whoever may edit the conversation)."""
+        self.check_access("write")
         self.sudo().write({"responso_hold_reason": False})

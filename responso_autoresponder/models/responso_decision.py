@@ -48,7 +48,7 @@ class ResponsoDecision(models.Model):
         "Skipped Workflows", readonly=True,
         help="Ids of the workflows whose conditions held too, but that did not answer: one answer per message.")
     skipped_workflow_id = fields.Many2one(
-        "responso.workflow", string="Skipped Workflow", compute="_compute_skipped_workflow_id",
+        "responso.workflow", compute="_compute_skipped_workflow_id",
         search="_search_skipped_workflow_id", context={"active_test": False},
         help="Search only: the decisions that list this workflow among the skipped ones (a workflow's Skipped "
              "button).")
@@ -162,8 +162,9 @@ class ResponsoDecision(models.Model):
         values = value if isinstance(value, (list, tuple)) else [value]
         if values == [False]:  # "is set" / "is not set"
             return [("skipped_workflow_ids", "!=" if operator in negative else "=", False)]
-        ids = {v for v in values if isinstance(v, int) and not isinstance(v, bool)}
-        names = [v for v in values if isinstance(v, str) and v]
+        # ids an int4 column can hold: a larger number from a client is no workflow, not a database error
+        ids = {v for v in values if isinstance(v, int) and not isinstance(v, bool) and 0 < v < 2**31}
+        names = [v for v in values if isinstance(v, str) and v][:100]
         if names:
             Workflow = self.env["responso.workflow"].with_context(active_test=False)
             ids.update(Workflow._search(expression.OR([[("name", "ilike", name)] for name in names])))

@@ -37,8 +37,9 @@ STATES = [
 
 OPEN_STATES_SQL = "state IN ('scheduled', 'sending', 'verify', 'unknown', 'failed')"
 
-# The state machine's fields: written only by the methods of this model (``_responso_write``), never directly, as
-# queue_job protects its jobs (a manager writing ``state`` would re-send a reply behind the queue's back).
+# The state machine's fields: never given to a create. Nothing of a reply is written but by the methods of this model
+# (``_responso_write``), as queue_job protects its jobs (a manager writing ``state`` would re-send a reply behind the
+# queue's back, one writing ``res_id`` would send it into another thread).
 EDIT_SENTINEL = object()
 PROTECTED_FIELDS = frozenset({
     "state", "send_at", "sent_at", "attempts", "error", "cancel_reason", "reply_message_id", "external_id",
@@ -147,17 +148,20 @@ class ResponsoReply(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
-        self._responso_check_protected(vals)
+        self._responso_check_protected(vals, writing=True)
         return super().write(vals)
 
-    def _responso_check_protected(self, fnames):
+    def _responso_check_protected(self, fnames, writing=False):
+        """Only this model's methods change a reply. A write may not touch any field (the sender runs as superuser:
+        a reply pointed at another thread, message or action by a manager would send there), a create only
+        what a new scheduled row has."""
         if self.env.context.get("responso_reply_edit") is EDIT_SENTINEL:
             return
-        protected = sorted(PROTECTED_FIELDS.intersection(fnames))
+        protected = sorted(fnames if writing else PROTECTED_FIELDS.intersection(fnames))
         if protected:
             raise AccessError(_(
-                "The status of an automatic reply changes only through its buttons (Retry, Cancel…), never "
-                "directly: %(fields)s.", fields=", ".join(protected)))
+                "An automatic reply changes only through its buttons (Retry, Cancel…), never directly: %(fields)s.",
+                fields=", ".join(protected)))
 
     def _responso_write(self, vals):
         """The one way the state machine's fields are written (rights are still checked by ``write``)."""

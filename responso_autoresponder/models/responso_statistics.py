@@ -63,7 +63,10 @@ class ResponsoStatistics(models.Model):
     sent_count = fields.Integer("Replies Sent", readonly=True, aggregator="sum")
     failed_count = fields.Integer("Replies Failed", readonly=True, aggregator="sum")
     cancelled_count = fields.Integer("Replies Cancelled", readonly=True, aggregator="sum")
-    pending_count = fields.Integer("Replies Pending", readonly=True, aggregator="sum")
+    pending_count = fields.Integer(
+        "Replies Pending", readonly=True, aggregator="sum",
+        help="Replies not sent, failed or cancelled yet: scheduled, being sent, or maybe sent (being checked on the "
+             "marketplace, or waiting for a person to check).")
     human_answered_count = fields.Integer(
         "Answered by a Person in Time", readonly=True, aggregator="sum",
         help="Buyer messages followed within 24 hours by a public message of an internal user in their thread.")
@@ -130,7 +133,7 @@ class ResponsoStatistics(models.Model):
                             CASE WHEN r.state = 'sent' THEN 1 ELSE 0 END,
                             CASE WHEN r.state = 'failed' THEN 1 ELSE 0 END,
                             CASE WHEN r.state = 'cancelled' THEN 1 ELSE 0 END,
-                            CASE WHEN r.state IN ('scheduled', 'sending') THEN 1 ELSE 0 END,
+                            CASE WHEN r.state IN ('scheduled', 'sending', 'verify', 'unknown') THEN 1 ELSE 0 END,
                             0, NULL
                        FROM responso_reply r
                        JOIN mail_message m ON m.id = r.trigger_message_id

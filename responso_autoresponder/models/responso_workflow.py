@@ -196,8 +196,9 @@ class ResponsoWorkflow(models.Model):
                 raise ValidationError(_("Workflow “%(name)s”: %(errors)s.", name=workflow.name,
                                         errors="; ".join(errors)))
 
+    # not named _check_company: that would replace Odoo's own check of the fields with check_company=True
     @api.constrains("company_id", "is_template")
-    def _check_company(self):
+    def _check_company_set(self):
         for workflow in self:
             if not workflow.is_template and not workflow.company_id:
                 raise ValidationError(_("The workflow “%(name)s” must belong to a company.", name=workflow.name))
@@ -205,9 +206,24 @@ class ResponsoWorkflow(models.Model):
     # ------------------------------------------------------------------
     # CRUD
     # ------------------------------------------------------------------
+    def _responso_check_company_of_user(self, vals):
+        """The record rules check a workflow before it is written, not what it becomes: a manager gives it only a
+        company of theirs (it would answer another company's buyers)."""
+        company = vals.get("company_id")
+        if company and not (self.env.su or self.env.is_system()) and company not in self.env.user.company_ids.ids:
+            raise AccessError(_("You cannot give a workflow to a company you do not work in."))
+
+    @api.model
+    def _responso_check_line_target(self, vals):
+        """A condition or action moved to another workflow: the user must be allowed to edit that workflow (the
+        rules checked only the line's current one)."""
+        if vals.get("workflow_id") and not self.env.su:
+            self.browse(vals["workflow_id"]).check_access("write")
+
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
+            self._responso_check_company_of_user(vals)
             if not vals.get("tz") and vals.get("company_id") and not vals.get("is_template"):
                 # the workflow's own company decides its timezone, not the company the user is working in
                 vals["tz"] = self.env["res.company"].browse(vals["company_id"])._responso_default_tz()
@@ -222,6 +238,7 @@ class ResponsoWorkflow(models.Model):
         return vals_list
 
     def write(self, vals):
+        self._responso_check_company_of_user(vals)
         if vals.get("is_template") and not self.env.is_system():
             # the record rules check a record before it is written: without this, a manager could turn a
             # workflow of theirs into a template shared with every company

@@ -103,3 +103,7 @@ class ResponsoWorkflowAction(models.Model):
         action = self.with_context(lang=lang)
         return action._render_template(action.body_html, record._name, record.ids, engine="qweb",
                                        options={"post_process": True})[record.id]
+
+    def write(self, vals):
+        self.env["responso.workflow"]._responso_check_line_target(vals)
+        return super().write(vals)

@@ -286,3 +286,6 @@ class ResponsoWorkflowCondition(models.Model):
         return texts.get(problem.code) or _("Workflow “%(workflow)s”: invalid condition (%(problem)s).",
                                             workflow=workflow_name, problem=problem.text())
 
+    def write(self, vals):
+        self.env["responso.workflow"]._responso_check_line_target(vals)
+        return super().write(vals)

@@ -8,6 +8,7 @@ from . import test_reply_state_machine
 from . import test_templates
 from . import test_security
 from . import test_security_rules
+from . import test_security_rpc
 from . import test_security_message_values
 from . import test_performance
 from . import test_indexes_at_scale
@@ -18,6 +19,7 @@ from . import test_connectors
 from . import test_placeholders
 from . import test_timezone
 from . import test_agents
+from . import test_views_for_users
 from . import test_translations
 from . import test_reason_language
 from . import test_reply_language

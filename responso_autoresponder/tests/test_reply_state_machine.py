@@ -25,8 +25,12 @@ class TestReplyStateMachine(ResponsoCase):
     def test_manager_cannot_write_the_state(self):
         message = self._post_buyer(self.conv_email.with_env(self.env), at=TUESDAY)
         reply = self._replies(message)
+        other = self._conversation(self.acc_allegro, self.src_messages, self.buyer_2, "Another thread")
         for values in ({"state": "scheduled"}, {"state": "sent"}, {"send_at": TUESDAY}, {"attempts": 0},
-                       {"external_id": "x"}):
+                       {"external_id": "x"}, {"res_id": other.id}, {"conversation_id": other.id},
+                       {"res_model": "res.partner"}, {"trigger_message_id": self._post_buyer(other).id},
+                       {"action_id": False}, {"company_id": self.company_2.id}, {"buyer_id": self.buyer_2.id},
+                       {"workflow_name": "Renamed"}):
             with self.subTest(values), self.assertRaises(AccessError):
                 reply.write(values)
         reply.action_cancel()  # the buttons are the way

@@ -129,3 +129,25 @@ class TestWorkflowRecordRules(ResponsoCase):
         copy = self.env["responso.workflow"].browse(action["res_id"])
         self.assertEqual(copy.company_id, self.company_2)
         copy.with_user(self.manager_b).write({"description": "Our weekend answer"})
+
+    def test_no_workflow_or_line_moved_out_of_reach(self):
+        """The rules check a record before a write, not what it becomes: a manager of company B cannot give their
+        workflow to company A (it would answer A's buyers), nor move their own lines into A's workflow or a
+        shared template."""
+        with self.assertRaises(AccessError):
+            self.workflow_b.with_user(self.manager_b).write({"company_id": self.company.id})
+        with self.assertRaises(AccessError):
+            self.env["responso.workflow"].with_user(self.manager_b).create(
+                {"name": "Into A", "company_id": self.company.id, "tz": "Europe/Warsaw"})
+        for line, target in ((self.workflow_b.action_ids[:1], self.workflow_a),
+                             (self.workflow_b.condition_ids[:1], self.workflow_a),
+                             (self.workflow_b.action_ids[:1], self.template)):
+            with self.subTest(line=line._name, target=target.name), self.assertRaises(AccessError):
+                line.with_user(self.manager_b).write({"workflow_id": target.id})
+        self.assertEqual(self.workflow_a.action_ids.mapped("body_html"), self.workflow_a.sudo().action_ids.mapped(
+            "body_html"))
+        self.assertEqual(self.workflow_b.company_id, self.company_2)
+        # within their companies, nothing changes: a manager of both moves a workflow between them
+        self.manager.write({"company_ids": [Command.link(self.company_2.id)]})
+        self.workflow_a.with_user(self.manager).write({"company_id": self.company_2.id})
+        self.assertEqual(self.workflow_a.company_id, self.company_2)

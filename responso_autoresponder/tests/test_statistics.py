@@ -81,3 +81,17 @@ class TestStatistics(ResponsoCase):
         action = self.env.ref("responso_autoresponder.responso_statistics_action")
         self.assertEqual(action.view_mode, "graph,pivot")
         self.env["responso.statistics"].with_user(self.agent).search_read([], ["sent_count"], limit=1)
+
+    def test_maybe_sent_replies_are_pending(self):
+        """A reply being checked on the marketplace or left to a person (maybe sent) is counted as pending: the reply
+        measures add up to the replies of the log."""
+        message = self._post_buyer(self.conv_allegro, "Where is my parcel?", at=TUESDAY)
+        replies = self._replies(message)
+        self.assertEqual(len(replies), 1)
+        for state in ("verify", "unknown", "scheduled"):
+            replies._responso_write({"state": state})
+            self.env.flush_all()
+            [(pending, sent, failed, cancelled)] = self.env["responso.statistics"]._read_group(
+                [("account_id", "=", self.acc_allegro.id), ("kind", "=", "reply")], [],
+                ["pending_count:sum", "sent_count:sum", "failed_count:sum", "cancelled_count:sum"])
+            self.assertEqual((pending, sent, failed, cancelled), (1, 0, 0, 0), state)

@@ -151,6 +151,24 @@ class TestWorkflowReplay(DryRunCase):
             _count = wizard.message_count  # computed while the clock is frozen
             return wizard
 
+    def test_replay_counts_the_replies_that_would_be_sent(self):
+        """Only the actions that send a message queue a reply: a workflow that sends one message and tags the
+        conversation replays one reply per answered message, as the queue would hold (it counted two); the form's
+        unsaved second message counts too."""
+        tag = self.env["responso.conversation.tag"].create({"name": "Parcel"})
+        self.workflow.write({"action_ids": [
+            Command.create({"action_type": "add_tags", "tag_ids": [Command.set(tag.ids)]})]})
+        wizard = self._replay()
+        self.assertEqual((wizard.answered_count, wizard.reply_count), (1, 1))
+        self.assertIn("<td>1</td><td>1</td>", wizard.per_day_html.replace(" ", ""))
+        second = {"action_ids": [Command.create({"action_type": "send_message", "body_html": "<p>Also this</p>"})]}
+        replay = self._replay(second)
+        self.assertEqual((replay.answered_count, replay.reply_count), (1, 2))
+        # the form's unsaved line is counted once, however many times the workflow is read in a request
+        for _again in range(3):
+            self.assertEqual(len(replay._responso_workflow().action_ids.filtered(
+                lambda action: action.action_type == "send_message")), 2)
+
     def test_replay_of_a_workflow_that_answers_some(self):
         before = self._counts()
         wizard = self._replay()

@@ -12,6 +12,8 @@ from ..engine.explain import ReplayItem, replay
 from ..engine.snapshot import facts_from_data, history_from_data, limits_from_data
 from ..models.reason_labels import timezone_name
 
+MAX_DAYS = 3650  # a replay reads the decisions of at most ten years (a larger number would overflow the date)
+
 LISTED = 50  # messages listed per group (answered / not answered); the counts cover them all
 
 
@@ -66,7 +68,7 @@ class ResponsoWorkflowReplayWizard(models.TransientModel):
     answered_count = fields.Integer("Would Answer", compute="_compute_result")
     not_answered_count = fields.Integer("Would Not Answer", compute="_compute_result")
     reply_count = fields.Integer("Replies", compute="_compute_result",
-                                 help="Messages answered times the workflow's actions.")
+                                 help="Messages answered times the workflow's actions that send a message.")
     duration = fields.Float("Replayed In (s)", compute="_compute_result", digits=(16, 2))
     per_day_html = fields.Html("Per Day", compute="_compute_result", sanitize=False)
     reasons_html = fields.Html("Why Not", compute="_compute_result", sanitize=False)
@@ -90,13 +92,16 @@ class ResponsoWorkflowReplayWizard(models.TransientModel):
                                "per_day_html": wizard._responso_cells([(_(
                                    "The workflow cannot be replayed yet: %(error)s", error=exc),)])})
                 continue
-            summary, rows = wizard._responso_replay(spec, wizard.company_id.id, max(wizard.days, 0))
+            summary, rows = wizard._responso_replay(spec, wizard.company_id.id, min(max(wizard.days, 0), MAX_DAYS))
+            # only the actions that send a message queue a reply (tags, assignment, notes… do not)
+            per_answer = len(wizard._responso_workflow().action_ids.filtered(
+                lambda action: action.action_type == "send_message"))
             wizard.duration = time.perf_counter() - started
             wizard.message_count = summary.total
             wizard.answered_count = summary.answered
             wizard.not_answered_count = summary.not_answered
-            wizard.reply_count = summary.answered * spec.action_count
-            wizard._responso_render_summary(spec, summary, rows)
+            wizard.reply_count = summary.answered * per_answer
+            wizard._responso_render_summary(spec, summary, rows, per_answer)
 
     @api.model
     def _responso_replay(self, spec, company_id, days, now=None):
@@ -153,11 +158,11 @@ class ResponsoWorkflowReplayWizard(models.TransientModel):
                 for kind, model in (("source", "responso.source"), ("account", "responso.account"),
                                     ("integration", "responso.integration"))}
 
-    def _responso_render_summary(self, spec, summary, rows):
+    def _responso_render_summary(self, spec, summary, rows, per_answer):
         Decision = self.env["responso.decision"]
         texts = {}
         self.per_day_html = self._responso_cells(
-            [(format_date(self.env, day), answered, answered * spec.action_count, not_answered)
+            [(format_date(self.env, day), answered, answered * per_answer, not_answered)
              for day, (answered, not_answered) in summary.per_day.items()],
             head=(_("Day (%(tz)s)", tz=timezone_name(self.env, spec.tz)), _("Would answer"), _("Replies"),
                   _("Would not answer")))

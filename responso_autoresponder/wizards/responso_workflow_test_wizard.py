@@ -66,13 +66,30 @@ class ResponsoWorkflowTestWizard(models.TransientModel):
                 ("model", "=", "responso.conversation"), ("res_id", "=", wizard.conversation_id.id or 0),
                 ("responso_kind", "=", "buyer")], order="id desc", limit=1) if wizard.conversation_id else False
 
-    @api.depends("message_id")
+    @api.depends("message_id", "conversation_id")
     def _compute_body(self):
         for wizard in self:
-            if wizard.message_id:
-                wizard.body = (wizard.message_id.body and wizard.message_id.preview) or ""
+            message = wizard._responso_checked_message()
+            if message:
+                wizard.body = (message.body and message.preview) or ""
             elif not wizard.body:
                 wizard.body = ""
+
+    def _responso_checked_message(self):
+        """The chosen buyer message, when it is one of the chosen conversation's and the user may read that: ids
+        sent over RPC may point at any message, whose text the wizard would show (mail.message fields are read
+        as superuser)."""
+        message = self.message_id._origin
+        if not message:
+            return message
+        conversation = self.conversation_id._origin
+        if conversation:
+            conversation.check_access("read")
+        found = message.sudo()
+        if not conversation or (found.model, found.res_id, found.responso_kind) != (
+                "responso.conversation", conversation.id, "buyer"):
+            raise AccessError(_("Choose one of the conversation's buyer messages."))
+        return message
 
     # ------------------------------------------------------------------
     # The record, message and facts the hot path would see
@@ -81,6 +98,7 @@ class ResponsoWorkflowTestWizard(models.TransientModel):
         if self.mode == "conversation":
             if not self.conversation_id:
                 return None
+            self.conversation_id._origin.check_access("read")  # its history is read in SQL
             return self.conversation_id._origin
         buyer = self.env["res.partner"].new({"name": _("Sample buyer"), "lang": self.buyer_lang or False})
         return self.env["responso.conversation"].new({
@@ -90,7 +108,7 @@ class ResponsoWorkflowTestWizard(models.TransientModel):
 
     def _responso_message(self, moment):
         """The message as the mixin reads it (a stand-in: nothing is posted)."""
-        message = self.message_id._origin
+        message = self._responso_checked_message()
         return SimpleNamespace(
             id=message.id if self.mode == "conversation" and message else 0,
             body=plaintext2html(self.body or ""), subject=message.subject or "" if message else "",

@@ -4,6 +4,7 @@ from markupsafe import Markup, escape
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.models import NewId
 
 from ..engine import UnknownTimezone, check_timezone
 
@@ -50,6 +51,11 @@ class ResponsoWorkflowDryRun(models.AbstractModel):
         values.pop("id", None)
         Workflow = self.env["responso.workflow"].with_context(active_test=False)
         if workflow:
+            # every new record of the same origin is one record for the cache: lines the form adds would pile up
+            # at each call (a line added once counted twice, three times…) unless its lines are read afresh
+            same = NewId(origin=workflow.id)
+            self.env.cache.invalidate([(field, [same]) for field in Workflow._fields.values()
+                                       if field.type in ("one2many", "many2many")])
             return Workflow.new(values, origin=workflow)
         return Workflow.new(values)
 
