@@ -1,4 +1,5 @@
 from odoo import fields, models
+from odoo.exceptions import AccessError
 
 
 class ResPartner(models.Model):
@@ -11,3 +12,10 @@ class ResPartner(models.Model):
                                  help="The buyer's login on the marketplace of the integration.")
     responso_integration_id = fields.Many2one("responso.integration", string="Marketplace", copy=False,
                                               ondelete="set null")
+
+    def write(self, vals):
+        # set by the bounce handling (as superuser): any internal user may edit a partner, but silencing a buyer's
+        # automatic replies is for administrators
+        if "responso_autoreply_blocked_until" in vals and not (self.env.su or self.env.is_system()):
+            raise AccessError(self.env._("Only administrators stop the automatic replies to an address."))
+        return super().write(vals)

@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.osv import expression
 from odoo.tools import create_index, format_datetime
 
@@ -12,6 +12,11 @@ CLOCK_STOP_REASONS = [
 # recognised by their external id before they are stored): the seller answered on the marketplace itself. The
 # connectors store such messages as notes with this signal (engine/loop_guard_marketplace.py).
 SELLER_ANSWER_SIGNALS = ("our own message", "author role SELLER")
+# the clock's record of a buyer's wait: written by the autoresponder only
+CLOCK_FIELDS = frozenset({
+    "responso_clock_start", "responso_deadline", "responso_warn_at", "responso_clock_stopped_at",
+    "responso_clock_stop_reason", "responso_clock_stopped_by_id", "responso_clock_warned",
+})
 
 
 # One concern per file (docs/architecture.md): this model is extended in several files of this addon on purpose,
@@ -201,6 +206,12 @@ class ResponsoConversation(models.Model):
         return res
 
     def write(self, vals):
+        # the answer-time record is the autoresponder's (it writes it as superuser): an agent cannot rewrite when a
+        # buyer started waiting or who answered
+        kept = sorted(CLOCK_FIELDS.intersection(vals))
+        if kept and not self.env.su:
+            raise AccessError(self.env._("The response clock is kept by the autoresponder: %(fields)s.",
+                                         fields=", ".join(kept)))
         if vals.get("state") == "closed":
             self._responso_clock_stop("closed")
         return super().write(vals)
@@ -241,6 +252,6 @@ class ResponsoConversation(models.Model):
                     conversation.with_context(tz=tz), conversation.responso_deadline).date(),
                 summary=env._("Answer the buyer by %(deadline)s", deadline=deadline),
                 user_id=user.id)
-        conversations.write({"responso_clock_warned": True})
+        conversations.sudo().write({"responso_clock_warned": True})
         remaining = self.search_count(self._responso_clock_warn_domain()) if len(conversations) == limit else 0
         self.env["ir.cron"]._notify_progress(done=len(conversations), remaining=remaining)

@@ -122,3 +122,30 @@ class TestHostileCalls(ResponsoCase):
             conversation.responso_post_buyer_message("Hello", external_id=["a", "b"])
         stored = conversation.responso_post_buyer_message("Hello", external_id=12345)
         self.assertEqual(stored.sudo().responso_external_id, "12345")
+
+    def test_shared_catalogue_is_changed_by_administrators(self):
+        """Integrations and sources are shared by every company: a manager of one company switching Allegro's
+        transport would stop every company's Allegro replies. Managers read them; administrators change them."""
+        for record, values in ((self.int_allegro, {"transport": "chatter"}), (self.src_messages, {"active": False})):
+            with self.subTest(record=record.display_name), self.assertRaises(AccessError):
+                record.with_user(self.manager).write(values)
+            self.assertTrue(record.with_user(self.manager).display_name)
+        self.int_allegro.with_user(self.user_admin).write({"name": "Allegro"})
+
+    def test_answer_time_record_is_the_autoresponders(self):
+        """Agents edit conversations (tags, assignment…) but not the response clock's record (when the buyer started
+        waiting, who answered), nor silence a buyer's automatic replies on the partner."""
+        self._post_buyer(self.conv_allegro, "Where is my parcel?")
+        conversation = self.conv_allegro.with_user(self.agent)
+        for values in ({"responso_clock_stopped_at": "2026-12-01 10:00:00"},
+                       {"responso_clock_stopped_by_id": self.agent.partner_id.id}, {"responso_deadline": False}):
+            with self.subTest(values), self.assertRaises(AccessError):
+                conversation.write(values)
+        conversation.write({"user_id": self.agent.id})  # what agents do is still allowed
+        self.assertTrue(self.conv_allegro.responso_deadline)
+        clerk = mail_new_test_user(self.env, login="responso_clerk", name="Cleo Contacts",
+                                   groups="base.group_user,base.group_partner_manager")
+        with self.assertRaises(AccessError):
+            self.buyer.with_user(clerk).write({"responso_autoreply_blocked_until": "2030-01-01 00:00:00"})
+        self.buyer.with_user(clerk).write({"phone": "+48 600 000 000"})  # any other contact detail
+        self.assertFalse(self.buyer.responso_autoreply_blocked_until)
