@@ -7,6 +7,10 @@ if __name__.startswith("odoo.addons."):
     from . import models
     from . import wizards
 
+    def post_init_hook(env):
+        """Every company starts with the default autoresponder working hours (10:00–18:00 on weekdays)."""
+        env["res.company"].search([])._responso_ensure_calendar()
+
     def uninstall_hook(env):
         """The SQL functions (models/history_sql.py, models/workflow_days_sql.py) are ours: tables go with the
         models, they do not."""

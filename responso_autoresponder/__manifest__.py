@@ -42,6 +42,7 @@
         "views/responso_menus.xml",
         "views/responso_conversation_category_views.xml",
     ],
+    "post_init_hook": "post_init_hook",
     "uninstall_hook": "uninstall_hook",
     "demo": [
         "demo/responso_demo.xml",

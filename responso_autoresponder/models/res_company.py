@@ -1,6 +1,6 @@
 import pytz
 
-from odoo import _, fields, models
+from odoo import Command, _, api, fields, models
 from odoo.http import request
 
 from odoo.addons.base.models.res_partner import _tz_get
@@ -17,6 +17,27 @@ class ResCompany(models.Model):
     responso_calendar_id = fields.Many2one(
         "resource.calendar", string="Autoresponder Working Hours", check_company=True,
         help="Working hours proposed for new working-hours conditions (public holidays are its time off).")
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        companies = super().create(vals_list)
+        companies._responso_ensure_calendar()
+        return companies
+
+    def _responso_ensure_calendar(self):
+        """The default working hours, 10:00–18:00 on weekdays, for a company that has none of its own (a new
+        company; every company at install): the out-of-hours template answers outside them, 18:00–10:00, as the
+        product promises — not outside Odoo's default 8:00–17:00 with its lunch break."""
+        Calendar = self.env["resource.calendar"].sudo()
+        for company in self.filtered(lambda company: not company.responso_calendar_id):
+            env = company.with_context(lang=company.partner_id.lang or self.env.lang).env
+            days = dict(env["resource.calendar.attendance"]._fields["dayofweek"]._description_selection(env))
+            company.sudo().responso_calendar_id = Calendar.create({
+                "name": env._("Autoresponder hours (10:00–18:00)"), "company_id": company.id,
+                "tz": company._responso_default_tz(),
+                "attendance_ids": [Command.create({"name": days[str(day)], "dayofweek": str(day), "hour_from": 10,
+                                                   "hour_to": 18, "day_period": "morning"}) for day in range(5)],
+            })
 
     def _responso_default_tz(self):
         """The timezone of new workflows and template copies of this company."""

@@ -117,6 +117,29 @@ class TestTemplates(ResponsoCase):
             out_of_hours._responso_specs()[0], self.company.id, 60, now=warsaw(2026, 12, 2, 0, 0))
         self.assertEqual((summary.total, summary.answered), (6, 2))
 
+    def test_out_of_hours_by_default_outside_10_to_18(self):
+        """A company starts with the product's default working hours, 10:00–18:00 on weekdays (set at install and
+        for every new company): the out-of-hours template then answers a Tuesday's 9:00 and 19:00 messages and not
+        those of 12:30 and 17:30 — Odoo's default calendar (8:00–17:00, lunch break) answered at lunch and at 17:30,
+        and kept silent at 9:00."""
+        self.company.responso_calendar_id = False
+        self.company._responso_ensure_calendar()
+        hours = self.company.responso_calendar_id
+        self.assertEqual(hours.company_id, self.company)
+        self.assertEqual(sorted(hours.attendance_ids.mapped("dayofweek")), ["0", "1", "2", "3", "4"])
+        self.assertEqual(set(hours.attendance_ids.mapped(lambda line: (line.hour_from, line.hour_to))), {(10, 18)})
+        self._add("template_out_of_hours")
+        for index, (hour, minute, answers) in enumerate(((9, 0, True), (12, 30, False), (17, 30, False),
+                                                         (19, 0, True))):
+            with self.subTest(at=f"{hour}:{minute:02d}"):
+                buyer = self.env["res.partner"].create({"name": f"Buyer at {hour}:{minute:02d}"})  # no throttle
+                thread = self._conversation(self.acc_allegro, self.src_messages, buyer, f"Default {index}")
+                message = self._post_buyer(thread, at=warsaw(2026, 12, 1, hour, minute))
+                self.assertEqual(bool(self._replies(message)), answers)
+        self.company._responso_ensure_calendar()
+        self.assertEqual(self.company.responso_calendar_id, hours, "a company's own hours are never replaced")
+        self.assertTrue(self.env["res.company"].create({"name": "Opened today"}).responso_calendar_id)
+
     def test_amazon_template_waits_before_answering(self):
         amazon = self._add("template_amazon")
         at = warsaw(2026, 12, 1, 12, 0)
