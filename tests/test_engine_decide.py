@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from responso_autoresponder.engine import Condition, MessageFacts, Reason, WorkflowSpec, decide
+from responso_autoresponder.engine.throttle import History
 
 TZ = "Europe/Warsaw"
 AMAZON, ALLEGRO = 1, 2
@@ -270,3 +271,21 @@ def test_reason_text_survives_missing_params_and_broken_translations():
     assert Reason("matched", {"count": 2}).text({"matched": "toutes les conditions sont remplies (%(count)s)"}) == (
         "toutes les conditions sont remplies (2)")
     assert Reason("no_such_code", {"x": 1}).text() == "no_such_code"
+
+
+def test_a_held_back_first_match_is_named_as_such():
+    """The first sending match takes the message's one answer; when a guard holds it back (throttled here), no other
+    answers, and the later matches say so — not "another workflow answers this message", which no workflow did."""
+    first = replace(workflow(1, 10, name="Each message"), interval_minutes=24 * 60)
+    later = workflow(2, 20, name="Out of hours")
+    at = local("2026-06-16 20:00")
+    history = History(last_reply_to_buyer=at - timedelta(hours=5))
+    decisions = by_id(decide([first, later], message("2026-06-16 20:00"), now=at, history=history))
+    assert decisions[1].reason.code == "throttled"
+    assert not any(d.answers for d in decisions.values())
+    assert decisions[2].reason == Reason("first_held_back", {"workflow": "Each message"})
+    assert decisions[2].reason.text() == ("Each message comes first and was held back (throttling or a cap): one "
+                                          "answer per message, none this time")
+    # not held back: the later match is skipped because the first answers
+    decisions = by_id(decide([first, later], message("2026-06-16 20:00"), now=at))
+    assert decisions[1].answers and decisions[2].reason.code == "already_answered"

@@ -65,16 +65,16 @@ def evaluate(workflow, facts):
 def decide(workflows, facts, now, history=None, limits=None):
     """One Decision per workflow, in sequence order. At most one workflow answers a message (the seed asks
     for as few messages as possible): the first that sends a message and whose conditions all hold, unless a guard
-    stops it (throttling, a cap); later sending matches are skipped. Every matching workflow that sends no message
-    applies its actions (`applied`), before or after the answering one. A message-level guard (another
-    autoresponder, a held conversation…) stops every workflow."""
+    stops it (throttling, a cap: then none answers); later sending matches are skipped. Every matching workflow
+    that sends no message applies its actions (`applied`), before or after the answering one. A message-level guard
+    (another autoresponder, a held conversation…) stops every workflow."""
     history, limits = history or History(), limits or Limits()
     ordered = sorted(workflows, key=lambda w: (w.sequence, w.id))
     blocked = message_guard(facts, history, limits, now)
     if blocked is not None:
         return [Decision(workflow.id, False, blocked) for workflow in ordered]
     decisions = []
-    winner = None
+    winner, winner_stopped = None, False
     for workflow in ordered:
         failed = evaluate(workflow, facts)
         if failed is not None:
@@ -84,11 +84,14 @@ def decide(workflows, facts, now, history=None, limits=None):
         elif not workflow.sends:
             decisions.append(applied_decision(workflow))
         elif winner is not None:
-            decisions.append(Decision(workflow.id, False, Reason("already_answered", {"workflow": winner.name})))
+            # one answer per message: the first sending match takes it, or, stopped by a guard, leaves none
+            code = "first_held_back" if winner_stopped else "already_answered"
+            decisions.append(Decision(workflow.id, False, Reason(code, {"workflow": winner.name})))
         else:
             winner = workflow
             stopped = reply_guard(workflow.interval_minutes, facts, history, limits)
             if stopped is not None:
+                winner_stopped = True
                 decisions.append(Decision(workflow.id, False, stopped))
                 continue
             at = send_time(facts.received_at, now, workflow.delay_minutes)

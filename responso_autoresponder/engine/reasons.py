@@ -31,6 +31,8 @@ TEXTS = {
     "last_response_not_older": "the buyer last wrote %(minutes)s min ago, not more than %(expected)s min ago",
     "last_response_not_newer": "the buyer last wrote %(minutes)s min ago, not less than %(expected)s min ago",
     "already_answered": "another workflow answers this message: %(workflow)s",
+    "first_held_back": "%(workflow)s comes first and was held back (throttling or a cap): one answer per message, "
+                       "none this time",
     "applied": "all conditions hold (%(count)s): its actions apply; it sends no message, the answer is left to others",
     "actions_applied": "no workflow sends an answer; actions applied by %(workflows)s",
     "no_match": "no workflow applies (%(count)s active)",

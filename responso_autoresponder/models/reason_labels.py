@@ -175,7 +175,7 @@ class ReaderLabels:
             params["expected"] = self.names("responso.conversation.tag", params.get("expected"))
         elif code == "tag_set":
             params["found"] = self.names("responso.conversation.tag", params.get("found"))
-        elif code == "already_answered":
+        elif code in ("already_answered", "first_held_back"):
             params["workflow"] = self.workflow(params.get("workflow"))
         elif code == "actions_applied":
             params["workflows"] = [self.workflow(name) for name in params.get("workflows") or ()]

@@ -107,6 +107,8 @@ class ResponsoDecision(models.Model):
             "last_response_not_newer": _(
                 "the buyer last wrote %(minutes)s min ago, not less than %(expected)s min ago"),
             "already_answered": _("another workflow answers this message: %(workflow)s"),
+            "first_held_back": _("%(workflow)s comes first and was held back (throttling or a cap): one answer per "
+                                 "message, none this time"),
             "applied": _("all conditions hold (%(count)s): its actions apply; it sends no message, the answer is "
                          "left to others"),
             "actions_applied": _("no workflow sends an answer; actions applied by %(workflows)s"),

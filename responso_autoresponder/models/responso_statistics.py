@@ -9,6 +9,7 @@ HUMAN_ANSWER_WINDOW_HOURS = 24
 REASONS = [
     ("no_match", "No workflow applies"),
     ("already_answered", "Another workflow answered"),
+    ("first_held_back", "An earlier workflow was held back"),
     ("throttled", "Throttled"),
     ("conversation_cap", "Conversation cap"),
     ("account_cap", "Account cap"),
@@ -140,6 +141,8 @@ class ResponsoStatistics(models.Model):
                  ) AS events
                )""",
             view=SQL.identifier(self._table), buyer=buyer, company=company, window=HUMAN_ANSWER_WINDOW_HOURS,
-            skipped=per_listed_workflow("skipped_workflow_ids", 2, "skipped", "already_answered", 1, 0),
+            # skipped: another workflow answered, or the first match was held back by a guard and none did
+            skipped=per_listed_workflow("skipped_workflow_ids", 2, "skipped", SQL(
+                "CASE WHEN d.answers THEN 'already_answered' ELSE 'first_held_back' END"), 1, 0),
             applied=per_listed_workflow("applied_workflow_ids", 3, "applied", None, 0, 1),
             known=tuple(code for code, _label in REASONS)))
