@@ -23,7 +23,8 @@ class ResponsoAccount(models.Model):
              "Empty: the company's autoresponder working hours, else its default working hours.")
     responso_warn_hours = fields.Float(
         "Warn Before Deadline (hours)", default=DEFAULT_WARN_HOURS,
-        help="This long before a conversation's answer deadline, the account's agents get an activity to answer.")
+        help="This long before a conversation's answer deadline, one person gets an activity to answer: the user set "
+             "in Warn, else the first of the account's agents.")
     responso_warn_user_id = fields.Many2one(
         "res.users", string="Warn", domain=[("share", "=", False)],
         help="Who gets the activity before a deadline. Empty: the first of the account's agents.")
