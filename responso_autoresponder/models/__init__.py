@@ -25,6 +25,7 @@ from . import responso_workflow
 from . import responso_workflow_stats
 from . import responso_workflow_condition
 from . import responso_workflow_action
+from . import responso_workflow_action_translations
 from . import responso_decision
 from . import responso_reply
 from . import responso_reply_checks

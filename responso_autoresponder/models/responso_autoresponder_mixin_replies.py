@@ -42,7 +42,7 @@ class ResponsoAutoresponderMixin(models.AbstractModel):
         installed = {code for code, _name in self.env["res.lang"].get_installed()}
         has_text = None
         if action:
-            written = set(action._fields["body_html"]._get_stored_translations(action) or ())
+            written = self._responso_written_languages(action._fields["body_html"]._get_stored_translations(action))
             has_text = written.__contains__ if written else None
         candidates = [
             (detect_language(html2plaintext(message.body or "")[:2000]) if message else None, "message"),
@@ -53,6 +53,16 @@ class ResponsoAutoresponderMixin(models.AbstractModel):
             ("en_US", "default"),
         ]
         return choose_language(candidates, installed, has_text) or (self.env.lang or "en_US", "default")
+
+    @staticmethod
+    def _responso_written_languages(texts):
+        """The languages a message is written in, of its stored texts ({language: text}). English holding the very
+        text of another language is not an English message: Odoo stores a text written in another language under
+        English too (its fallback; a record created in French, a database without English, a template's message
+        rewritten in French), and a buyer who writes English would get it as if it were."""
+        texts = texts or {}
+        others = {text for code, text in texts.items() if code != "en_US"}
+        return {code for code, text in texts.items() if code != "en_US" or text not in others}
 
     def _responso_deliver_reply(self, body, reply):
         """Post the automatic reply in the chatter and send it through the record's channel.

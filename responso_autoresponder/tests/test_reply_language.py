@@ -1,3 +1,4 @@
+from odoo import Command
 from odoo.tests import tagged
 
 from .common import ResponsoCase, install_languages, warsaw
@@ -90,3 +91,67 @@ class TestReplyLanguage(ResponsoCase):
                 self.assertEqual(reply.state, "sent", reply.error)
                 self.assertEqual((reply.lang, reply.lang_reason), (lang, "message"))
                 self.assertIn(word, reply.reply_message_id.body)
+
+    # a template the seller rewrites -----------------------------------------------------------------------------
+    def _add_amazon_template_as_french_manager(self):
+        """The seed's way: a French manager (not an administrator) adds the Amazon template; its message comes with
+        the template's texts in every installed language."""
+        self.workflow.active = False
+        self.company.partner_id.lang = "fr_FR"
+        manager = self.env(user=self.manager, context=dict(self.env.context, lang="fr_FR"))
+        template = manager.ref("responso_autoresponder.template_amazon")
+        workflow = manager["responso.workflow"].browse(template.action_add_from_template()["res_id"])
+        action = workflow.action_ids
+        self.assertEqual(len(action), 1)
+        shipped = action._fields["body_html"]._get_stored_translations(action)
+        self.assertLessEqual({"en_US", "fr_FR", "pl_PL", "de_DE"}, set(shipped), "the template speaks them all")
+        return workflow, action, shipped
+
+    def _reply_text_of(self, text, lang):
+        buyer = self.env["res.partner"].create({"name": lang, "email": f"{lang}@example.com", "lang": "en_US"})
+        conversation = self._conversation(self.acc_amazon, self.src_amazon, buyer, lang)
+        message = self._post_buyer(conversation, text, at=TUESDAY)
+        self._send_due(at=TUESDAY.replace(minute=15))
+        reply = self._replies(message)
+        self.assertEqual(reply.state, "sent", reply.error)
+        return reply
+
+    def test_a_template_message_rewritten_in_french_is_what_every_buyer_gets(self):
+        """Fault: the seller rewrote the template's message (the seed: "personnalisez-les selon vos besoins") in
+        the French form, and every buyer writing another language still got the template's own text."""
+        workflow, action, shipped = self._add_amazon_template_as_french_manager()
+        own = "<p>Boutique fermée jusqu'au 7 janvier : nous vous répondrons ensuite.</p>"
+        # as the form saves it: the workflow's write with its line
+        workflow.write({"action_ids": [Command.update(action.id, {"body_html": own})]})
+        for text, lang in (("Dzień dobry, kiedy dotrze moja paczka? Czekam już tydzień.", "pl_PL"),
+                           ("Guten Tag, wann kommt mein Paket an? Ich warte schon eine Woche.", "de_DE"),
+                           ("Hello, when will my parcel arrive? I have been waiting for a week.", "en_US")):
+            with self.subTest(lang):
+                reply = self._reply_text_of(text, lang)
+                self.assertIn("Boutique fermée jusqu'au 7 janvier", reply.reply_message_id.body)
+                self.assertNotEqual(reply.reply_message_id.body, shipped[lang])
+                # the text is French, and so is the reply around it: not sent as if it were the buyer's language
+                self.assertEqual((reply.lang, reply.lang_reason), ("fr_FR", "company"))
+                self.assertTrue(reply.reply_message_id.subject.startswith("Réponse automatique :"))
+
+    def test_a_translation_the_seller_wrote_stays_theirs(self):
+        workflow, action, shipped = self._add_amazon_template_as_french_manager()
+        polish = "<p>Sklep zamknięty do 7 stycznia: odpowiemy potem.</p>"
+        action.update_field_translations("body_html", {"pl_PL": polish})
+        workflow.write({"action_ids": [Command.update(action.id, {
+            "body_html": "<p>Boutique fermée jusqu'au 7 janvier : nous vous répondrons ensuite.</p>"})]})
+        texts = action._fields["body_html"]._get_stored_translations(action)
+        self.assertEqual(texts["pl_PL"], polish)
+        self.assertNotIn("de_DE", texts, "the template's German text no longer answers")
+        self.assertEqual(texts["en_US"], texts["fr_FR"], "English, every language's fallback, is the new text")
+        reply = self._reply_text_of("Dzień dobry, kiedy dotrze moja paczka? Czekam już tydzień.", "pl_PL")
+        self.assertEqual((reply.lang, reply.lang_reason), ("pl_PL", "message"))
+        self.assertIn("Sklep zamknięty do 7 stycznia", reply.reply_message_id.body)
+
+    def test_the_template_itself_and_unchanged_saves_keep_every_language(self):
+        workflow, action, shipped = self._add_amazon_template_as_french_manager()
+        workflow.write({"action_ids": [Command.update(action.id, {"body_html": shipped["fr_FR"]})]})
+        self.assertEqual(action._fields["body_html"]._get_stored_translations(action), shipped)
+        template = self.env.ref("responso_autoresponder.template_amazon").action_ids
+        template.with_context(lang="fr_FR").body_html = "<p>Nouveau modèle</p>"
+        self.assertIn("pl_PL", template._fields["body_html"]._get_stored_translations(template))
