@@ -10,6 +10,23 @@ from ..engine.snapshot import facts_from_data, history_from_data, limits_from_da
 from . import workflow_days_sql
 from .reason_labels import ReaderLabels
 
+# A decision's outcome (the reason of the message as a whole), named as the Decisions log groups it: the engine's codes
+# (engine/index.py Outcome.reason, engine/throttle.py guards) and "error" (the hook failed; the message is kept)
+OUTCOMES = [
+    ("matched", "Answered"),
+    ("no_match", "No workflow applies"),
+    ("actions_applied", "Actions applied, no answer"),
+    ("throttled", "Throttled"),
+    ("conversation_cap", "Conversation cap"),
+    ("account_cap", "Account cap"),
+    ("automatic_message", "Automatic message"),
+    ("held_for_human", "Held for a human"),
+    ("too_old", "Too old"),
+    ("account_paused", "Account paused"),
+    ("buyer_bounced", "Bounced address"),
+    ("error", "Error"),
+]
+
 
 class ResponsoDecision(models.Model):
     """What the autoresponder did with one buyer message, and why: one row per message, whatever the number of
@@ -41,7 +58,7 @@ class ResponsoDecision(models.Model):
                                 help="Kept when the workflow is renamed or deleted.")
     answers = fields.Boolean("Answered", readonly=True)
     send_at = fields.Datetime("Reply Due", readonly=True)
-    reason_code = fields.Char(required=True, readonly=True)
+    reason_code = fields.Selection(OUTCOMES, string="Outcome", required=True, readonly=True)
     reason_params = fields.Json(readonly=True)
     reason = fields.Char(compute="_compute_reason")
     skipped_workflow_ids = fields.Json(

@@ -136,3 +136,22 @@ class TestReasonLanguage(ResponsoCase):
         self.assertEqual(Decision.with_context(lang="pl_PL")._responso_reason_text(
             "held_for_human", {"reason": "out-of-office phrase “absent”"}),
             "czeka na człowieka: fraza nieobecności „absent”")
+
+    def test_decisions_grouped_by_outcome_read_as_words(self):
+        """Fault: *Group by Reason* in the Decisions log listed the engine's codes (no_match, automatic_message…)."""
+        no_match = self._decision_in("fr_FR")
+        self._workflow("Each message")
+        automatic = self._decision(self._post_buyer(
+            self.conv_amazon, "Je suis absent du bureau jusqu'au 5 janvier.", at=SATURDAY_TEN))
+        self.assertEqual(automatic.reason_code, "held_for_human")
+        answered = self._decision(self._post_buyer(self.conv_email, "Bonjour ?", at=SATURDAY_TEN))
+        self.assertEqual(answered.reason_code, "matched")
+        for lang, expected in (("fr_FR", {"Aucun workflow ne s'applique", "En attente d'un humain", "Répondu"}),
+                               ("pl_PL", {"Żaden workflow nie pasuje", "Czeka na człowieka", "Odpowiedziano"})):
+            with self.subTest(lang):
+                # as a manager who is not an administrator groups the log in the search bar
+                Decision = self.env(user=self.manager, context={"lang": lang})["responso.decision"]
+                labels = dict(Decision.fields_get(["reason_code"])["reason_code"]["selection"])
+                groups = Decision.read_group([("id", "in", (no_match | automatic | answered).ids)],
+                                             ["reason_code"], ["reason_code"])
+                self.assertEqual({labels[group["reason_code"]] for group in groups}, expected)
