@@ -29,4 +29,5 @@ from . import test_public_holidays
 from . import test_workflow_dry_run
 from . import test_statistics
 from . import test_resilience
+from . import test_resilience_database
 from . import test_working_time_cache
