@@ -98,6 +98,22 @@ class TestSellerTours(HttpCase):
         self.assertEqual((delay.delay_amount, delay.delay_unit), (10, "minutes"))
         self.assertFalse(workflow.amazon_without_delay)
 
+    def test_template_message_rewritten_in_the_form(self):
+        """The seed's templates "personnalisez-les selon vos besoins": the weekend template added and its message
+        rewritten in the French form; the template's own English text (every language's fallback) follows the
+        edit, so no buyer gets the template's message the seller replaced."""
+        template = self.env.ref("responso_autoresponder.template_weekend_action")
+        field = template._fields["body_html"]
+        self.assertEqual(set(field._get_stored_translations(template)), {"en_US", "fr_FR"})
+        self._tour("responso_template_message_rewritten",
+                   "/odoo/action-responso_autoresponder.responso_workflow_action")
+        copy = self.env["responso.workflow"].search([("is_template", "=", False)])
+        self.assertEqual(len(copy), 1)
+        texts = field._get_stored_translations(copy.action_ids)
+        self.assertIn("Boutique fermée jusqu'au 7 janvier", texts["fr_FR"])
+        self.assertEqual(texts, {"en_US": texts["fr_FR"], "fr_FR": texts["fr_FR"]})
+        self.assertEqual(copy.action_ids.write_uid, self.manager)
+
     def test_disable_enable_delete_from_the_list(self):
         """(c) A disabled workflow stays in the list, greyed; "…" > Modifier / Supprimer."""
         weekend = self._workflow("Week-end maison")
