@@ -93,9 +93,9 @@ class HistoryScenarios:
         history_calls = []
         original_history = history_sql.call
 
-        def history(cr, **params):
+        def history(cr, savepoint=None, **params):
             history_calls.append(params)
-            return original_history(cr, **params)
+            return original_history(cr, savepoint, **params)
 
         def measure(conversation, buyer):
             history_sql.call = history
@@ -105,6 +105,11 @@ class HistoryScenarios:
                     self.env.flush_all()
             finally:
                 history_sql.call = original_history
+            # the statements of a decision, not of the autoresponder's error path (a probe that no longer fits)
+            reasons = self.env["responso.decision"].search([("message_id", "=", message.id)]).mapped("reason_code")
+            if len(reasons) != 1 or "error" in reasons or len(history_calls) != 1:
+                raise AssertionError(f"the captured post was not decided normally: {reasons}, "
+                                     f"{len(history_calls)} history call(s)")
             statements.extend(captured)
             return message
 
