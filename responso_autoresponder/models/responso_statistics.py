@@ -1,26 +1,19 @@
 from odoo import fields, models, tools
 from odoo.tools import SQL
 
+from .responso_decision import OUTCOMES
+
 # A buyer message counts as answered by a person when a public, non-automatic message by an internal user follows it
 # in its thread within this window. One window for every marketplace until the response clock gives each its own
 # (Allegro, Amazon and eBay measure their response times differently): replace the constant then.
 HUMAN_ANSWER_WINDOW_HOURS = 24
 
-REASONS = [
-    ("no_match", "No workflow applies"),
+# Why a buyer message or a workflow was not answered: a decision's outcome (responso_decision.OUTCOMES) other than an
+# answer, or a workflow skipped for the message
+REASONS = [outcome for outcome in OUTCOMES if outcome[0] != "matched"] + [
     ("already_answered", "Another workflow answered"),
     ("first_held_back", "An earlier workflow was held back"),
-    ("throttled", "Throttled"),
-    ("conversation_cap", "Conversation cap"),
-    ("account_cap", "Account cap"),
-    ("automatic_message", "Automatic message"),
-    ("held_for_human", "Held for a human"),
-    ("too_old", "Too old"),
-    ("account_paused", "Account paused"),
-    ("buyer_bounced", "Bounced address"),
     ("no_action", "No action"),
-    ("actions_applied", "Actions applied, no answer"),
-    ("error", "Error"),
     ("other", "Other"),
 ]
 
