@@ -1,7 +1,6 @@
 """The history scenario: a buyer message with 1,000 then 1,000,000 replies and buyer messages in the tables — its
 cost, the history facts alone, and the plans of the post's and of a sending run's statements."""
 
-import re
 import time
 from contextlib import contextmanager
 from datetime import timezone
@@ -93,9 +92,9 @@ class HistoryScenarios:
         history_calls = []
         original_history = history_sql.call
 
-        def history(cr, savepoint=None, **params):
+        def history(cr, **params):
             history_calls.append(params)
-            return original_history(cr, savepoint, **params)
+            return original_history(cr, **params)
 
         def measure(conversation, buyer):
             history_sql.call = history
@@ -255,17 +254,13 @@ class HistoryFiller:
         self.rows = rows
 
 
-FOLDED_SAVEPOINT = re.compile(r'^\s*SAVEPOINT "responso_\w+"; |; RELEASE SAVEPOINT "responso_\w+"\s*$')
-
-
 def explain_seq_scans(cr, statements, tables):
     """EXPLAIN each SELECT that reads one of `tables`: (the statements whose plan scans one of them sequentially,
     how many were explained)."""
     found = []
     explained = 0
     for statement in statements:
-        # the hook's savepoint travels with its first and last statements (hook_savepoint.py): the statement alone
-        text = FOLDED_SAVEPOINT.sub("", statement).strip()
+        text = statement.strip()
         if not text.upper().startswith(("SELECT", "WITH")) or not any(t in text for t in tables):
             continue
         explained += 1

@@ -117,14 +117,9 @@ def drop_function(cr):
     cr.execute(SQL("DROP FUNCTION IF EXISTS %s", SQL.identifier(FUNCTION)))
 
 
-def call(cr, savepoint=None, **params):
-    """The history row: (day_count, last_sent, last_reply, hour_count, paused, earlier, same_body, previous); run
-    in `savepoint` (hook_savepoint.HookSavepoint, opened by it if pending) when given."""
-    query = SQL(f"SELECT * FROM {FUNCTION}(%s)", SQL(", ").join(params[name] for name, _kind in PARAMETERS))
-    if savepoint is None:
-        cr.execute(query)
-    else:
-        savepoint.execute(query)
+def call(cr, **params):
+    """The history row: (day_count, last_sent, last_reply, hour_count, paused, earlier, same_body, previous)."""
+    cr.execute(SQL(f"SELECT * FROM {FUNCTION}(%s)", SQL(", ").join(params[name] for name, _kind in PARAMETERS)))
     return cr.fetchone()
 
 

@@ -27,18 +27,14 @@ def insert_sql(model, rows):
         *(field.convert_to_column_insert(row.get(field.name), model, row) for row in rows for field in fields))
 
 
-def insert_outcome(env, decision, replies, trigger, savepoint=None, release=False):
+def insert_outcome(env, decision, replies, trigger):
     """Insert the decision row (a dict), the reply rows (dicts, maybe none) and the cron trigger (a dict, or None)
-    in one statement; in `savepoint` (hook_savepoint.HookSavepoint) when given, released by the same round trip
-    with `release`."""
+    in one statement; return (decision id, reply ids)."""
     parts = [SQL("decision AS (%s)", insert_sql(env["responso.decision"], [decision]))]
     if replies:
         parts.append(SQL("reply AS (%s)", insert_sql(env["responso.reply"], replies)))
     if trigger:
         parts.append(SQL("wake AS (%s)", insert_sql(env["ir.cron.trigger"], [trigger])))
-    # data-modifying WITH parts run whether or not the main statement reads them
-    query = SQL("WITH %s SELECT 1", SQL(", ").join(parts))
-    if savepoint is None:
-        env.cr.execute(query)
-    else:
-        savepoint.execute(query, release=release)
+    env.cr.execute(SQL("WITH %s SELECT (SELECT id FROM decision), %s", SQL(", ").join(parts),
+                       SQL("ARRAY(SELECT id FROM reply ORDER BY id)") if replies else SQL("ARRAY[]::integer[]")))
+    return env.cr.fetchone()

@@ -13,7 +13,6 @@ from ..engine import Reason
 from ..engine.index import history_horizon
 from ..engine.loop_guard import AutomaticSignal
 from ..engine.snapshot import facts_to_data, history_to_data, limits_to_data
-from .hook_savepoint import HookSavepoint
 from .mail_thread import RESPONSO_MESSAGE_FIELDS, RESPONSO_TRUSTED, TRUSTED_CONTEXT_KEY
 from .reason_labels import signal_text
 
@@ -186,15 +185,13 @@ class ResponsoAutoresponderMixin(models.AbstractModel):
             # the ORM's pending writes go to the database first; precommit hooks (tracking) are left for the
             # commit, as without a savepoint
             self.env.flush_all()
-            savepoint = HookSavepoint(self.env.cr)  # opened by the work's first statement (hook_savepoint.py)
-            try:
-                self._responso_handle_buyer_message(message, msg_values, savepoint)
-                self.env.flush_all()  # a write refused by the database fails here, inside the savepoint
-                savepoint.close()
-            except Exception:
-                self.env.transaction.clear()  # forget in the cache what the savepoint rolls back
-                savepoint.rollback()
-                raise
+            with self.env.cr.savepoint(flush=False):
+                try:
+                    self._responso_handle_buyer_message(message, msg_values)
+                    self.env.flush_all()  # a write refused by the database fails here, inside the savepoint
+                except Exception:
+                    self.env.transaction.clear()  # forget in the cache what the savepoint rolls back
+                    raise
         except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
             raise
         except Exception as exc:  # noqa: BLE001 -- the buyer's message must never be lost to the autoresponder
@@ -223,11 +220,9 @@ class ResponsoAutoresponderMixin(models.AbstractModel):
         except Exception:  # noqa: BLE001 -- logged; the buyer's message is still stored
             _logger.exception("Could not record the autoresponder error on buyer message %s", message.id)
 
-    def _responso_handle_buyer_message(self, message, msg_values, savepoint=None):
+    def _responso_handle_buyer_message(self, message, msg_values):
         """Decide on a buyer message and store the outcome: a constant number of queries whatever the number of
-        workflows (compiled and cached), and no work at all when the company has none. `savepoint` (a
-        hook_savepoint.HookSavepoint): the caller's, opened by the history query and released by the outcome's
-        INSERT when nothing is written after it."""
+        workflows (compiled and cached), and no work at all when the company has none."""
         self.ensure_one()
         compiled = self.env["responso.workflow"]._responso_compiled(self._responso_company().id)
         if not len(compiled.index):
@@ -238,7 +233,7 @@ class ResponsoAutoresponderMixin(models.AbstractModel):
         facts = self._responso_facts(message, msg_values, account)
         candidates = compiled.index.candidates(facts)
         history, thread_facts = self._responso_history(message, account, now,
-                                                       history_horizon(compiled.index, limits, now), savepoint)
+                                                       history_horizon(compiled.index, limits, now))
         # a calendar of the account only when a workflow reads the account's working hours (no read otherwise)
         calendar = self._responso_account_calendar() if compiled.index.uses_account_calendar else None
         facts = replace(facts, **thread_facts, account_calendar=calendar, working_time=self._responso_working_time(
@@ -246,9 +241,7 @@ class ResponsoAutoresponderMixin(models.AbstractModel):
         outcome = compiled.index.decide(facts, now, history, limits, candidates=candidates)
         inputs = {"facts": facts_to_data(facts), "history": history_to_data(history),
                   "limits": limits_to_data(limits), "now": now.isoformat()}
-        held, capped = self._responso_guards_to_apply([outcome], account)
-        self.env["responso.reply"].sudo()._responso_apply_outcome(
-            self, message, compiled, outcome, inputs, savepoint=savepoint, release=not (held or capped))
+        self.env["responso.reply"].sudo()._responso_apply_outcome(self, message, compiled, outcome, inputs)
         self._responso_apply_guards([outcome], account)
 
     def _responso_apply_guards(self, decisions, account):
@@ -256,7 +249,9 @@ class ResponsoAutoresponderMixin(models.AbstractModel):
 
         The notes and reasons they leave are stored texts: written in the company's language, whoever (a cron, a
         connector, the mail gateway) brought the message."""
-        held, capped = self._responso_guards_to_apply(decisions, account)
+        reasons = {decision.reason.code: decision.reason for decision in decisions}
+        held = not self.responso_hold_reason and reasons.get("held_for_human")
+        capped = account and reasons.get("account_cap")
         if not (held or capped):
             return
         company = self._responso_company()
@@ -273,13 +268,6 @@ class ResponsoAutoresponderMixin(models.AbstractModel):
         if capped:
             account.sudo()._responso_pause(thread.env._("%(count)s automatic replies in one hour",
                                                         count=capped.params["count"]))
-
-    def _responso_guards_to_apply(self, decisions, account):
-        """(the hold reason, the account cap reason) that the decisions ask to apply, each None if none."""
-        reasons = {decision.reason.code: decision.reason for decision in decisions}
-        held = reasons.get("held_for_human") if not self.responso_hold_reason else None
-        capped = reasons.get("account_cap") if account else None
-        return held, capped
 
     def _responso_hold_text(self, held_params):
         """Why a conversation is held for a human (the ``held_for_human`` reason's parameters), in the context's

@@ -53,7 +53,7 @@ class ResponsoAutoresponderMixin(models.AbstractModel):
                 caps[name] = default
         return Limits(**caps)
 
-    def _responso_history(self, message, account, now, horizon, savepoint=None):
+    def _responso_history(self, message, account, now, horizon):
         """(History, the facts read from the past), in one query. The facts: ``is_first_message`` (the buyer's
         first message to the account), ``is_new_conversation`` (no earlier buyer message in this thread),
         ``last_customer_message`` (the date of the buyer's previous message in this thread: the newest one, by the
@@ -68,7 +68,7 @@ class ResponsoAutoresponderMixin(models.AbstractModel):
         self.env["responso.account"].flush_model(["responso_paused"])
         # a PL/pgSQL function (history_sql.py): the same query, planned once per database connection
         row = history_sql.call(
-            self.env.cr, savepoint, model=self._name, res_id=self.id, buyer=buyer.id or 0, account=account.id or None,
+            self.env.cr, model=self._name, res_id=self.id, buyer=buyer.id or 0, account=account.id or None,
             company=company.id, message=message.id,
             # a machine repeating itself (short texts such as "ok?" are left out: people repeat those)
             body=body if len(plain_text(body).strip()) >= 20 else None,

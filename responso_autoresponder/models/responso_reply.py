@@ -171,13 +171,12 @@ class ResponsoReply(models.Model):
     # Queueing (called from the buyer message hook)
     # ------------------------------------------------------------------
     @api.model
-    def _responso_apply_outcome(self, record, message, compiled, outcome, inputs, savepoint=None, release=False):
+    def _responso_apply_outcome(self, record, message, compiled, outcome, inputs):
         """Store the message's decision (one row), apply at once the non-sending actions (tags, assignment, status,
         note, "no answer needed") of every workflow that acts, in sequence order — each matching workflow that sends
         no message, and the answering one — queue the answering workflow's messages and wake the sender: one INSERT
         statement for the decision, the replies and the wake-up (outcome_sql.py), whatever the number of
-        workflows. In `savepoint` (the hook's) when given; with `release` (nothing is written after the outcome),
-        the INSERT releases it."""
+        workflows."""
         conversation_id = record.id if record._name == "responso.conversation" else False
         common = {"res_model": record._name, "res_id": record.id, "conversation_id": conversation_id,
                   "company_id": record._responso_company().id}
@@ -209,14 +208,13 @@ class ResponsoReply(models.Model):
         # which ignores triggers anyway)
         cron_id = reply_vals and self.env["ir.model.data"]._xmlid_to_res_id(
             "responso_autoresponder.ir_cron_send_due_replies")
-        if release:
-            self.env.flush_all()  # the actions' writes, before the statement that closes the savepoint
-        outcome_sql.insert_outcome(self.env, decision_vals, reply_vals,
-                                   cron_id and {"cron_id": cron_id, "call_at": send_at}, savepoint, release)
+        _decision_id, reply_ids = outcome_sql.insert_outcome(
+            self.env, decision_vals, reply_vals, cron_id and {"cron_id": cron_id, "call_at": send_at})
         if "decision_ids" in record._fields:
             record.invalidate_recordset(["decision_ids", "reply_ids"])  # their rows were written in SQL
         if cron_id and send_at <= fields.Datetime.now():
             self.env.cr.postcommit.add(self.env["ir.cron"].browse(cron_id)._notifydb)  # wake the cron workers now
+        return self.browse(reply_ids)
 
     # ------------------------------------------------------------------
     # Sending

@@ -53,9 +53,9 @@ class TestIndexesAtScale(ResponsoCase):
         calls = []
         original_call = history_sql.call
 
-        def spy_call(cr, savepoint=None, **params):
+        def spy_call(cr, **params):
             calls.append(params)
-            return original_call(cr, savepoint, **params)
+            return original_call(cr, **params)
 
         with patch.object(history_sql, "call", spy_call):
             others = self._captured(lambda: self._post_buyer(self.conv_allegro, "Where is my parcel? It is late."))

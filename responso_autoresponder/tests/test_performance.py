@@ -20,10 +20,9 @@ SEND_ONE_REPLY_QUERIES = 24
 # The upkeep job (every few minutes, off the sending path) with nothing to do: the sends a crash interrupted, the
 # chatter copies to post again
 UPKEEP_QUERIES = 2
-# what the autoresponder adds to an answered message: the history (1) and one INSERT of the decision, the reply and
-# the sending cron's trigger (1); the savepoint that keeps the message whatever fails opens with the first and is
-# released with the second, no statement of its own (hook_savepoint.py)
-AUTORESPONDER_QUERIES = 2
+# what the autoresponder adds to an answered message: the history (1), one INSERT of the decision, the reply and
+# the sending cron's trigger (1), the savepoint that keeps the message whatever fails (2)
+AUTORESPONDER_QUERIES = 4
 
 
 @tagged("post_install", "-at_install", "is_query_count")

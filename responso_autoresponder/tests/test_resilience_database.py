@@ -1,7 +1,6 @@
-"""The buyer message is kept when the autoresponder's own statements fail in the database (not only in Python):
-the hook's savepoint opens with its first statement and is released with its last (hook_savepoint.py), so each way
-a statement can fail is tried — refused by the server at the first or the last statement, refused by the driver
-before it left, failing in Python once the savepoint is open."""
+"""The buyer message is kept when the autoresponder's own statements fail in the database, not only in Python:
+refused by the server (a read before the history, the history, the outcome's INSERT), refused by the driver before
+it left, or a Python failure after the work wrote — the savepoint around the work undoes it all."""
 
 from contextlib import ExitStack
 from unittest.mock import patch
@@ -60,13 +59,27 @@ class TestBuyerMessageKeptWhenSqlFails(ResponsoCase):
     def test_the_history_query_refused_by_the_driver(self):
         call = history_sql.call
 
-        def unsendable(cr, savepoint=None, **params):  # psycopg2 cannot adapt it: the query never leaves
-            return call(cr, savepoint, **dict(params, body=object()))
+        def unsendable(cr, **params):  # psycopg2 cannot adapt it: the query never leaves
+            return call(cr, **dict(params, body=object()))
 
         output = self._post_failing(patch.object(history_sql, "call", unsendable))
         self.assertIn("can't adapt", output)
 
-    def test_a_python_failure_once_the_savepoint_is_open(self):
+    def test_a_read_before_the_history_refused_by_the_server(self):
+        """A read of the facts (here the conversation's tags, read for a tag condition) fails in the database, e.g.
+        a statement timeout or a broken override of another module."""
+        tag = self.env["responso.conversation.tag"].create({"name": "VIP"})
+        self.workflow.condition_ids = [(0, 0, {"kind": "tag", "tag_operator": "not_in", "tag_ids": [(6, 0, tag.ids)]})]
+        Conversation = type(self.env["responso.conversation"])
+        tags = Conversation._responso_tags
+
+        def refused(record):
+            record.env.cr.execute("SELECT ''::int")  # refused by the server
+            return tags(record)
+
+        self._post_failing(patch.object(Conversation, "_responso_tags", refused))
+
+    def test_a_python_failure_after_the_work_wrote(self):
         tag = self.env["responso.conversation.tag"].create({"name": "Seen"})
         self.workflow.action_ids = [(0, 0, {"action_type": "add_tags", "tag_ids": [(6, 0, tag.ids)],
                                             "sequence": 1})]
