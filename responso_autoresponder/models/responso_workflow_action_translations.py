@@ -5,6 +5,7 @@ so that those buyers get the seller's text until it is translated again with the
 Odoo keeps as every language's fallback, takes the new text). A translation the seller wrote is theirs: kept."""
 
 from odoo import models
+from odoo.tools import SQL
 
 FIELD = "body_html"
 
@@ -22,13 +23,15 @@ class ResponsoWorkflowAction(models.Model):
         field = self._fields[FIELD]
         before = {action: field._get_stored_translations(action) or {}
                   for action in self.filtered(lambda action: not action.workflow_id.is_template)}
-        shipped = self._responso_template_texts() if any(before.values()) else {}
         installed = {code for code, _name in self.env["res.lang"].get_installed()} | {"en_US"}
         result = super().write(vals)
+        shipped = None
         for action, texts in before.items():
             edited = (field._get_stored_translations(action) or {}).get(lang)
             if edited is None or edited == texts.get(lang, texts.get("en_US")):
                 continue  # not rewritten in this language
+            if shipped is None:
+                shipped = self._responso_template_texts()
             stale = [code for code, text in texts.items()
                      if code != lang and code in installed and text in shipped.get(code, ())]
             if stale:
@@ -38,11 +41,15 @@ class ResponsoWorkflowAction(models.Model):
         return result
 
     def _responso_template_texts(self):
-        """{language: the texts the shipped templates' messages have in it}."""
-        templates = self.sudo().with_context(active_test=False).search([("workflow_id.is_template", "=", True)])
-        field = self._fields[FIELD]
+        """{language: the texts the shipped templates' messages have in it}, in one query."""
+        self.flush_model([FIELD, "workflow_id"])
+        self.env["responso.workflow"].flush_model(["is_template"])
+        self.env.cr.execute(SQL(
+            """SELECT t.key, t.value
+                 FROM responso_workflow_action a
+                 JOIN responso_workflow w ON w.id = a.workflow_id AND w.is_template
+                CROSS JOIN jsonb_each_text(a.%s) t""", SQL.identifier(FIELD)))
         texts = {}
-        for template in templates:
-            for code, text in (field._get_stored_translations(template) or {}).items():
-                texts.setdefault(code, set()).add(text)
+        for code, text in self.env.cr.fetchall():
+            texts.setdefault(code, set()).add(text)
         return texts
